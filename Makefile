@@ -1,0 +1,85 @@
+# arenasim — build, run, test, benchmark. See README.md.
+#   make              build bin/arenasim
+#   make run          run configs/default.yaml and print the report
+#   make test         unit tests (cmocka) + integration tests (pytest)
+#   make bench        throughput and fit timings
+#   make SANITIZE=address,undefined test
+CC ?= cc
+PYTHON := /usr/bin/python3
+PKGS := gsl hdf5-serial yaml-0.1
+
+OPT ?= -O2
+CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) -g \
+  -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+  -Wpointer-arith -Wformat=2 -Wno-unused-parameter -MMD -MP
+ifneq ($(SANITIZE),)
+  CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+  LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) \
+  -DARENASIM_GIT_REV='"$(GIT_REV)"' -DARENASIM_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"'
+LIBS = $(PKG_LIBS) -fopenmp -lm
+
+LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+.PHONY: all deps deps-build run test test-unit test-py bench clean figures
+all: bin/arenasim
+
+deps:
+	@scripts/deps.sh all
+deps-build:
+	@scripts/deps.sh build
+
+build/obj/%.o: sim/%.c | deps-build
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+build/libarenasim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+bin/arenasim: build/obj/main.o build/libarenasim.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/tests/%: tests/unit/%.c build/libarenasim.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) -lcmocka
+
+build/bench/%: bench/%.c build/libarenasim.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
+
+run: deps all
+	@mkdir -p outputs
+	bin/arenasim run configs/default.yaml -o outputs/default.h5
+	bin/arenasim report outputs/default.h5
+
+test: deps all $(TEST_BIN)
+	@$(MAKE) --no-print-directory test-unit test-py
+
+test-unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+test-py: bin/arenasim
+	$(PYTHON) -m pytest -q tests/py
+
+bench: deps all $(BENCH_BIN)
+	@set -e; for b in $(BENCH_BIN); do $$b; done
+	$(PYTHON) bench/bench_cli.py
+
+figures: deps all
+	$(PYTHON) analysis/figures.py
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) build/obj/main.d
