@@ -1,0 +1,232 @@
+/*
+ * cmd_report.c — `arenasim report OUT.h5`: the summary table a person reads
+ * first, from /summary alone. Per gaming vendor: true / raw / style-controlled
+ * rank of the listed variant (median and 90% interval over replicates), the
+ * released model's rank, score inflation per estimator, the decomposition
+ * real gain + selection-on-noise + style, and the share of inflation that
+ * style control removes. Scores in arena points.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "params.h"
+
+typedef struct {
+    hid_t f;
+    size_t n_points;
+    int G, S;
+    char **vendor, **model, **axis;
+    size_t n_axis;
+    char **values;
+    double *complete;
+    double *d[32];
+    const char *name[32];
+    int n;
+} report;
+
+static const char *const NEEDED[] = {
+    "listed_rank_median", "listed_rank_q05", "listed_rank_q95", "true_rank_median",
+    "true_rank_q05", "true_rank_q95", "released_rank_median", "released_rank_q05",
+    "released_rank_q95", "score_inflation_mean", "score_inflation_se", "rank_inflation_mean",
+    "real_gain_mean", "selection_on_noise_mean", "style_gain_mean", "share_removed",
+    "share_removed_ci_lo", "share_removed_ci_hi", "kendall_tau_mean", "gamma_mean",
+    "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean"};
+#define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
+
+static const double *get(const report *r, const char *name, size_t p, size_t stride)
+{
+    for (int k = 0; k < r->n; k++)
+        if (!strcmp(r->name[k], name))
+            return r->d[k] + p * stride;
+    return NULL;
+}
+
+static int load(report *r, const char *path, util_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->f = output_open_read(path, err);
+    if (r->f < 0)
+        return UTIL_EINPUT;
+    size_t nv, nm, nvals;
+    if (!(r->vendor = output_read_strings(r->f, "/axes/vendor", &nv, err)) ||
+        !(r->model = output_read_strings(r->f, "/axes/model", &nm, err)) ||
+        !(r->axis = output_read_strings(r->f, "/sweep/axis_names", &r->n_axis, err)) ||
+        !(r->values = output_read_strings(r->f, "/sweep/values", &nvals, err)))
+        return util_err_prefix(err, "%s", path);
+    r->G = (int)nv;
+    r->S = (int)nm;
+    hsize_t dims[8];
+    int rank;
+    if (!(r->complete = output_read_doubles(r->f, "/sweep/complete", dims, &rank, err)))
+        return util_err_prefix(err, "%s", path);
+    r->n_points = dims[0];
+    for (size_t k = 0; k < N_NEEDED; k++) {
+        char p[128];
+        snprintf(p, sizeof p, "/summary/%s", NEEDED[k]);
+        r->name[r->n] = NEEDED[k];
+        if (!(r->d[r->n++] = output_read_doubles(r->f, p, dims, &rank, err)))
+            return util_err_prefix(err, "%s", path);
+        if (dims[0] != r->n_points)
+            return util_err_set(err, UTIL_EINPUT, "%s: dataset %s has %llu points, expected %zu",
+                                path, p, (unsigned long long)dims[0], r->n_points);
+    }
+    return UTIL_OK;
+}
+
+static void unload(report *r)
+{
+    if (r->f >= 0)
+        H5Fclose(r->f);
+    for (int k = 0; k < r->n; k++)
+        free(r->d[k]);
+    char **lists[] = {r->vendor, r->model, r->axis, r->values};
+    size_t lens[] = {(size_t)r->G, (size_t)r->S, r->n_axis, r->n_points * r->n_axis};
+    for (int k = 0; k < 4; k++) {
+        if (!lists[k])
+            continue;
+        for (size_t i = 0; i < lens[k]; i++)
+            free(lists[k][i]);
+        free(lists[k]);
+    }
+    free(r->complete);
+}
+
+static void rank_cell(char *buf, size_t n, double med, double lo, double hi)
+{
+    if (isnan(med))
+        snprintf(buf, n, "—");
+    else
+        snprintf(buf, n, "#%.0f [%.0f–%.0f]", med, lo, hi);
+}
+
+static void print_vendor(const report *r, size_t p, int g)
+{
+    const int G = r->G, EG = EST_N * G;
+    char c[EST_N][48];
+    printf("\n  vendor %s — listed variant and released model\n", r->vendor[g]);
+    printf("    %-34s %-18s %-18s %-18s\n", "", "bt (raw)", "bt_style", "elo");
+    const char *rows[][4] = {{"listed rank, median [90%]", "listed_rank_median", "listed_rank_q05", "listed_rank_q95"},
+                             {"released rank, median [90%]", "released_rank_median", "released_rank_q05", "released_rank_q95"}};
+    for (int k = 0; k < 2; k++) {
+        for (int e = 0; e < EST_N; e++)
+            rank_cell(c[e], sizeof c[e], get(r, rows[k][1], p, EG)[e * G + g],
+                      get(r, rows[k][2], p, EG)[e * G + g], get(r, rows[k][3], p, EG)[e * G + g]);
+        printf("    %-34s %-18s %-18s %-18s\n", rows[k][0], c[0], c[1], c[2]);
+    }
+    for (int e = 0; e < EST_N; e++) {
+        double m = get(r, "score_inflation_mean", p, EG)[e * G + g];
+        double se = get(r, "score_inflation_se", p, EG)[e * G + g];
+        if (isnan(m))
+            snprintf(c[e], sizeof c[e], "—");
+        else
+            snprintf(c[e], sizeof c[e], "%+.1f ± %.1f", m, se);
+    }
+    printf("    %-34s %-18s %-18s %-18s\n", "score inflation (points, ± se)", c[0], c[1], c[2]);
+    for (int e = 0; e < EST_N; e++) {
+        double m = get(r, "rank_inflation_mean", p, EG)[e * G + g];
+        snprintf(c[e], sizeof c[e], isnan(m) ? "—" : "%+.1f", m);
+    }
+    printf("    %-34s %-18s %-18s %-18s\n", "rank inflation (mean, ranks)", c[0], c[1], c[2]);
+    rank_cell(c[0], sizeof c[0], get(r, "true_rank_median", p, G)[g],
+              get(r, "true_rank_q05", p, G)[g], get(r, "true_rank_q95", p, G)[g]);
+    printf("    %-34s %s\n", "true rank of the listed variant", c[0]);
+    double gain = get(r, "real_gain_mean", p, G)[g], sel = get(r, "selection_on_noise_mean", p, G)[g];
+    double sty = get(r, "style_gain_mean", p, G)[g], neu = get(r, "selection_on_noise_neutral_mean", p, G)[g];
+    printf("    listed raw score − θ̃_base = %+.1f points:\n", gain + sel + sty);
+    printf("      real gain %+.1f  +  selection on noise %+.1f  +  style %+.1f\n", gain, sel, sty);
+    if (!isnan(neu))
+        printf("      (selection on noise in a style-neutral rerun: %+.1f)\n", neu);
+    printf("    share of score inflation removed by style control: %.2f [95%% CI %.2f, %.2f]\n",
+           get(r, "share_removed", p, G)[g], get(r, "share_removed_ci_lo", p, G)[g],
+           get(r, "share_removed_ci_hi", p, G)[g]);
+}
+
+static void print_point(const report *r, size_t p)
+{
+    printf("\npoint %zu", p);
+    for (size_t a = 0; a < r->n_axis; a++)
+        printf("%s %s = %s", a ? "," : ":", r->axis[a], r->values[p * r->n_axis + a]);
+    printf("\n");
+    if (!r->complete[p]) {
+        printf("  (not complete in this file)\n");
+        return;
+    }
+    for (int g = 0; g < r->G; g++)
+        print_vendor(r, p, g);
+    const double *tau = get(r, "kendall_tau_mean", p, EST_N), *gam = get(r, "gamma_mean", p, FEAT_N);
+    printf("\n  leaderboard: Kendall τ(score, θ) bt %.3f, bt_style %.3f, elo %.3f\n", tau[0],
+           tau[1], tau[2]);
+    printf("  fitted style coefficients γ:");
+    for (int f = 0; f < FEAT_N; f++)
+        if (!isnan(gam[f]))
+            printf(" %s %.3f", params_feature_names[f], gam[f]);
+    printf("\n  votes: %.1f%% ties, %.0f%% of them both-bad\n", 100 * get(r, "tie_share_mean", p, 1)[0],
+           100 * get(r, "bothbad_share_mean", p, 1)[0]);
+}
+
+/* Many points: one line per point and vendor. */
+static void print_compact(const report *r)
+{
+    const int G = r->G, EG = EST_N * G;
+    printf("\n%-6s %-28s %-10s %-14s %-14s %-10s %-10s %-8s\n", "point", "sweep values", "vendor",
+           "rank bt", "rank bt_style", "infl bt", "infl sty", "removed");
+    for (size_t p = 0; p < r->n_points; p++) {
+        char vals[29] = "";
+        for (size_t a = 0; a < r->n_axis; a++) {
+            strncat(vals, r->values[p * r->n_axis + a], sizeof vals - strlen(vals) - 1);
+            if (a + 1 < r->n_axis)
+                strncat(vals, ",", sizeof vals - strlen(vals) - 1);
+        }
+        if (!r->complete[p]) {
+            printf("%-6zu %-28s (not complete)\n", p, vals);
+            continue;
+        }
+        for (int g = 0; g < G; g++) {
+            char a[32], b[32];
+            rank_cell(a, sizeof a, get(r, "listed_rank_median", p, EG)[g],
+                      get(r, "listed_rank_q05", p, EG)[g], get(r, "listed_rank_q95", p, EG)[g]);
+            rank_cell(b, sizeof b, get(r, "listed_rank_median", p, EG)[G + g],
+                      get(r, "listed_rank_q05", p, EG)[G + g], get(r, "listed_rank_q95", p, EG)[G + g]);
+            printf("%-6zu %-28s %-10s %-14s %-14s %+-10.1f %+-10.1f %-8.2f\n", p, vals,
+                   r->vendor[g], a, b, get(r, "score_inflation_mean", p, EG)[g],
+                   get(r, "score_inflation_mean", p, EG)[G + g], get(r, "share_removed", p, G)[g]);
+        }
+    }
+}
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "arenasim report: expected one result file\nusage: arenasim report OUT.h5\n");
+        return UTIL_EINPUT;
+    }
+    report r;
+    util_err err = {0, ""};
+    int rc = load(&r, argv[1], &err);
+    if (rc) {
+        fprintf(stderr, "arenasim report: %s\n", err.msg);
+        unload(&r);
+        return UTIL_EINPUT;
+    }
+    size_t done = 0;
+    for (size_t p = 0; p < r.n_points; p++)
+        done += r.complete[p] != 0;
+    hsize_t dims[8];
+    int rank;
+    double *sc = output_read_doubles(r.f, "/results/score", dims, &rank, &err);
+    printf("arenasim report: %s — %zu point(s), %zu complete, %llu replicates each\n", argv[1],
+           r.n_points, done, sc ? (unsigned long long)dims[1] : 0ULL);
+    free(sc);
+    printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃)\n");
+    if (r.n_points <= 8 || r.G == 0)
+        for (size_t p = 0; p < r.n_points; p++)
+            print_point(&r, p);
+    else
+        print_compact(&r);
+    unload(&r);
+    return 0;
+}

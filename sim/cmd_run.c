@@ -1,0 +1,305 @@
+/*
+ * cmd_run.c — `arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N]
+ * [--resume] [--quiet]`: the parallel Monte Carlo over sweep points and
+ * replicates. Replicates of a point run in parallel (OpenMP), each on its own
+ * random stream, so results do not depend on the thread count. Points are
+ * written and flushed one at a time to OUT.h5.part, renamed to OUT.h5 when
+ * the shard's last point is done; SIGINT/SIGTERM stop after the current
+ * point and say how to resume.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <hdf5.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "config.h"
+#include "output.h"
+#include "sim.h"
+
+static const char *const USAGE =
+    "arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N] [--resume] [--quiet]";
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    stop_requested = sig;
+}
+
+typedef struct {
+    const char *config, *out;
+    int threads, shard_i, shard_n, resume, quiet;
+} run_args;
+
+static int parse_shard(const char *s, int *i, int *n)
+{
+    const char *slash = strchr(s, '/');
+    long a, b;
+    char head[32];
+    if (!slash || (size_t)(slash - s) >= sizeof head)
+        return -1;
+    memcpy(head, s, (size_t)(slash - s));
+    head[slash - s] = '\0';
+    if (cli_parse_long(head, 0, 1000000, &a) || cli_parse_long(slash + 1, 1, 1000000, &b) || a >= b)
+        return -1;
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
+/* Slurm job arrays: task I of N when --shard is not given. */
+static int shard_from_slurm(run_args *a)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *min = getenv("SLURM_ARRAY_TASK_MIN");
+    long i, n, m = 0;
+    if (!id || !cnt)
+        return 0;
+    if (cli_parse_long(id, 0, 100000000, &i) || cli_parse_long(cnt, 1, 100000000, &n) ||
+        (min && cli_parse_long(min, 0, 100000000, &m)) || i - m < 0 || i - m >= n)
+        return cli_usage("run", USAGE,
+                         "SLURM_ARRAY_TASK_ID=%s / SLURM_ARRAY_TASK_COUNT=%s do not give a shard "
+                         "I/N with 0 <= I < N", id, cnt);
+    a->shard_i = (int)(i - m);
+    a->shard_n = (int)n;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->shard_n = 1;
+    int shard_given = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        long v;
+        if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
+            if (++i >= argc)
+                return cli_usage("run", USAGE, "%s needs a file name", s);
+            a->out = argv[i];
+        } else if (!strcmp(s, "--threads")) {
+            if (++i >= argc || cli_parse_long(argv[i], 1, 4096, &v))
+                return cli_usage("run", USAGE, "--threads needs an integer in [1, 4096]");
+            a->threads = (int)v;
+        } else if (!strcmp(s, "--shard")) {
+            if (++i >= argc || parse_shard(argv[i], &a->shard_i, &a->shard_n))
+                return cli_usage("run", USAGE, "--shard needs I/N with 0 <= I < N, got '%s'",
+                                 i < argc ? argv[i] : "");
+            shard_given = 1;
+        } else if (!strcmp(s, "--resume"))
+            a->resume = 1;
+        else if (!strcmp(s, "--quiet") || !strcmp(s, "-q"))
+            a->quiet = 1;
+        else if (s[0] == '-' && s[1])
+            return cli_usage("run", USAGE, "unknown option '%s'", s);
+        else if (!a->config)
+            a->config = s;
+        else
+            return cli_usage("run", USAGE, "unexpected argument '%s'", s);
+    }
+    if (!a->config)
+        return cli_usage("run", USAGE, "missing CONFIG");
+    if (!a->out)
+        return cli_usage("run", USAGE, "missing -o OUT.h5");
+    if (!a->threads)
+        a->threads = omp_get_max_threads();
+    return shard_given ? 0 : shard_from_slurm(a);
+}
+
+static void progress(const run_args *a, size_t done, size_t todo, size_t point, int R,
+                     double t0, double *last_line)
+{
+    if (a->quiet)
+        return;
+    double el = util_now() - t0, rate = done ? (double)done * R / el : 0;
+    double eta = done ? el / (double)done * (double)(todo - done) : NAN;
+    if (isatty(STDERR_FILENO)) {
+        int width = 30, fill = todo ? (int)(width * (double)done / (double)todo) : width;
+        fprintf(stderr, "\r[%.*s%*s] %zu/%zu points  %.1f replicates/s  ETA %.0f s   ",
+                fill, "##############################", width - fill, "", done, todo, rate, eta);
+        if (done == todo)
+            fputc('\n', stderr);
+    } else if (done == todo || el - *last_line >= 60 || todo <= 100) {
+        fprintf(stderr, "arenasim: point %zu done (%zu/%zu), %.1f replicates/s, ETA %.0f s\n",
+                point, done, todo, rate, eta);
+        *last_line = el;
+    }
+}
+
+/* Run all replicates of one point in parallel; errors are recorded per
+ * replicate and reported after the parallel region. */
+static int run_point(const config *c, size_t point, int threads, output *out, util_err *err)
+{
+    params *p = util_malloc(sizeof *p);
+    sim_scenario s;
+    int rc = config_point(c, point, p, err);
+    if (!rc)
+        rc = sim_scenario_init(&s, p, err);
+    if (rc) {
+        util_err_prefix(err, "point %zu", point);
+        free(p);
+        return rc;
+    }
+    const int R = p->replicates;
+    sim_result *res = util_calloc((size_t)R, sizeof *res);
+    int *rep_rc = util_calloc((size_t)R, sizeof(int));
+    util_err *rep_err = util_calloc((size_t)R, sizeof(util_err));
+    for (int k = 0; k < R; k++)
+        sim_result_alloc(&res[k], s.n_slots, p->n_gaming);
+#pragma omp parallel num_threads(threads)
+    {
+        sim_ws *w = sim_ws_alloc(&s);
+#pragma omp for schedule(dynamic, 1)
+        for (int k = 0; k < R; k++) {
+            if (stop_requested)
+                rep_rc[k] = -1;
+            else
+                rep_rc[k] = sim_replicate(&s, w, point, (uint64_t)k, &res[k], &rep_err[k]);
+        }
+        sim_ws_free(w);
+    }
+    rc = UTIL_OK;
+    for (int k = 0; k < R && !rc; k++)
+        if (rep_rc[k] > 0) {
+            *err = rep_err[k];
+            rc = util_err_prefix(err, "point %zu, replicate %d", point, k);
+        } else if (rep_rc[k] < 0)
+            rc = -1;
+    if (!rc)
+        rc = output_write_point(out, point, &s, res, R, err);
+    for (int k = 0; k < R; k++)
+        sim_result_free(&res[k]);
+    free(res);
+    free(rep_rc);
+    free(rep_err);
+    sim_scenario_free(&s);
+    free(p);
+    return rc;
+}
+
+static output *open_output(const run_args *a, const config *c, const char *part,
+                           const output_meta *m, util_err *err)
+{
+    if (a->resume && access(part, F_OK) == 0)
+        return output_open_resume(part, c, m, err);
+    params *p = util_malloc(sizeof *p);
+    sim_scenario s;
+    output *o = NULL;
+    if (config_point(c, 0, p, err) == 0 && sim_scenario_init(&s, p, err) == 0) {
+        o = output_create(part, c, &s, m, err);
+        sim_scenario_free(&s);
+    }
+    free(p);
+    return o;
+}
+
+static int run_points(const run_args *a, const config *c, output *o, util_err *err)
+{
+    size_t np = config_n_points(c), todo = 0, done = 0;
+    for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n)
+        todo += !output_point_complete(o, p);
+    double t0 = util_now(), last = 0;
+    params *p0 = util_malloc(sizeof *p0);
+    config_point(c, 0, p0, NULL);
+    int R = p0->replicates;
+    free(p0);
+    for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n) {
+        if (output_point_complete(o, p))
+            continue;
+        if (stop_requested)
+            return -1;
+        int rc = run_point(c, p, a->threads, o, err);
+        if (rc)
+            return rc;
+        progress(a, ++done, todo, p, R, t0, &last);
+    }
+    return stop_requested ? -1 : UTIL_OK;
+}
+
+static int check_output_path(const char *out, util_err *err)
+{
+    struct stat st;
+    char *dir = util_strdup(out), *slash = strrchr(dir, '/');
+    int rc = UTIL_OK;
+    if (slash) {
+        *slash = '\0';
+        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            rc = util_err_set(err, UTIL_EINPUT, "-o %s: directory '%s' does not exist", out, dir);
+    }
+    if (!rc && stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = util_err_set(err, UTIL_EINPUT, "-o %s: is a directory", out);
+    free(dir);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    util_err err = {0, ""};
+    config *c = config_load(a.config, &err);
+    if (!c) {
+        fprintf(stderr, "arenasim run: %s\n", err.msg);
+        return err.code ? err.code : UTIL_EINPUT;
+    }
+    char *part = NULL, *cmdline = cli_command_line(argc, argv);
+    output *o = NULL;
+    if ((rc = check_output_path(a.out, &err)))
+        goto out;
+    part = util_malloc(strlen(a.out) + 8);
+    sprintf(part, "%s.part", a.out);
+    if (a.resume && access(part, F_OK) != 0 && access(a.out, F_OK) == 0) {
+        if (!a.quiet)
+            fprintf(stderr, "arenasim run: %s is already complete; nothing to resume\n", a.out);
+        goto out;
+    }
+    output_meta m = {cmdline, a.threads, a.shard_i, a.shard_n};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!(o = open_output(&a, c, part, &m, &err))) {
+        rc = err.code ? err.code : UTIL_ERUNTIME;
+        goto out;
+    }
+    rc = run_points(&a, c, o, &err);
+    int crc = output_close(o, rc ? NULL : &err);
+    if (rc < 0) {
+        fprintf(stderr,
+                "arenasim run: interrupted by signal %d; completed points are saved in %s\n"
+                "resume with: arenasim run %s -o %s --resume%s\n",
+                (int)stop_requested, part, a.config, a.out, a.shard_n > 1 ? " --shard I/N" : "");
+        rc = UTIL_ERUNTIME;
+        goto out;
+    }
+    if (!rc && crc)
+        rc = crc;
+    if (!rc && rename(part, a.out) != 0)
+        rc = util_err_set(&err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, a.out,
+                          strerror(errno));
+    if (rc)
+        unlink(part);
+    else if (!a.quiet)
+        fprintf(stderr, "arenasim run: wrote %s\n", a.out);
+out:
+    if (rc > 0)
+        fprintf(stderr, "arenasim run: %s\n", err.msg);
+    free(part);
+    free(cmdline);
+    config_free(c);
+    return rc;
+}

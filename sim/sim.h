@@ -1,0 +1,115 @@
+/*
+ * sim.h — the arena simulator (DESIGN §2): one replicate of one sweep point
+ * = voters, private testing, selection, public phase, final leaderboards and
+ * the per-replicate measurements of DESIGN §4.
+ *
+ * Units: θ and scores in arena points; features as in params.h. The
+ * reported model axis has a fixed layout per config ("slots"): the public
+ * models in config order, then for each gaming vendor g its listed variant
+ * (slot n_models + 2g) and its released model (slot n_models + 2g + 1; equal
+ * to the listed one for release: listed, NaN for release: none).
+ */
+#ifndef ARENASIM_SIM_H
+#define ARENASIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "params.h"
+#include "rating.h"
+#include "util.h"
+
+/* Battle phases (column `phase` of exported battles). */
+enum { SIM_PHASE_PUBLIC = 0, SIM_PHASE_TESTING = 1, SIM_PHASE_LISTED = 2, SIM_PHASE_RELEASE = 3 };
+extern const char *const sim_phase_names[4];
+
+/* One simulated battle: entities, outcome and raw response features. */
+typedef struct {
+    int32_t a, b;          /* entity indices (sim_scenario numbering) */
+    uint8_t outcome;       /* RATING_* */
+    uint8_t phase;         /* SIM_PHASE_* */
+    uint32_t feat_a[FEAT_N], feat_b[FEAT_N]; /* tokens, headers, lists, bold, emoji */
+} sim_battle;
+
+typedef enum { SIM_ENT_PUBLIC = 0, SIM_ENT_VARIANT, SIM_ENT_RELEASE } sim_entity_kind;
+
+typedef struct {
+    const char *name;      /* points into params / a generated name buffer */
+    sim_entity_kind kind;
+    int gaming;            /* vendor index for VARIANT/RELEASE, −1 otherwise */
+    int variant;           /* variant index for VARIANT (and RELEASE of a variant) */
+    double theta0;         /* θ before the per-replicate tuning draw δ_k */
+    params_style style;
+    double weight;         /* pair sampling weight */
+} sim_entity;
+
+/* Everything about a point that does not depend on the replicate. */
+typedef struct {
+    const params *p;
+    int n_ent;             /* public + all variants + separate released models */
+    sim_entity *ent;
+    char (*names)[2 * PARAMS_NAME_LEN];
+    int var_off[PARAMS_MAX_GAMING]; /* entity index of variant 0 of vendor g */
+    int rel_ent[PARAMS_MAX_GAMING]; /* entity of a separate released model, or −1 */
+    int n_slots;           /* n_models + 2 · n_gaming */
+    int n_feat_ctl;        /* controlled features (leaderboard.style_features) */
+    int feat_ctl[FEAT_N];  /* their FEAT_* indices */
+    int n_sel_fit;         /* models in the selection fit */
+    int n_fin_fit;         /* models in the final fit */
+    size_t max_battles;    /* battles of one replicate */
+    int anchor;            /* public model index of the anchor, or −1 */
+    double *r_public_true; /* expected-table BT ratings of the public models */
+    double *pub_cum;       /* cumulative public sampling weights (for draws) */
+} sim_scenario;
+
+int sim_scenario_init(sim_scenario *s, const params *p, util_err *err);
+void sim_scenario_free(sim_scenario *s);
+const char *sim_slot_name(const sim_scenario *s, int slot, char *buf, size_t n);
+
+/* Per-replicate measurements (arrays sized by sim_result_alloc). NaN where
+ * an estimator is disabled or a slot is empty. */
+typedef struct {
+    int n_slots, n_gaming;
+    double *theta;         /* [slot] true substance θ */
+    double *true_score;    /* [slot] θ̃: estimator on the expected neutral table */
+    int *true_rank;        /* [slot] ordinal rank of θ̃ among shown slots */
+    double *score;         /* [est][slot] */
+    double *ci_lo, *ci_hi; /* [est][slot] */
+    int *rank, *disp_rank; /* [est][slot] */
+    double *battles;       /* [slot] battles in the final data */
+    double gamma[FEAT_N];  /* fitted style coefficients (NaN if not controlled) */
+    int *selected;         /* [g] index of the listed variant */
+    double *true_sel, *true_base; /* [g] θ̃ of the listed variant / base */
+    double *rank_infl;     /* [est][g] true rank − leaderboard rank of the listed slot */
+    double *score_infl;    /* [est][g] score − θ̃_sel */
+    double *real_gain, *selection, *style, *selection_neutral; /* [g] */
+    double kendall[EST_N], spearman[EST_N], topk[EST_N];
+    double tie_share, bothbad_share;
+} sim_result;
+
+void sim_result_alloc(sim_result *r, int n_slots, int n_gaming);
+void sim_result_free(sim_result *r);
+
+/* Per-thread workspace, allocated once per point. */
+typedef struct sim_ws sim_ws;
+sim_ws *sim_ws_alloc(const sim_scenario *s);
+void sim_ws_free(sim_ws *w);
+
+/* Simulate replicate `rep` of point `point` and measure it. */
+int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
+                  sim_result *out, util_err *err);
+
+/* Battles of the last simulated replicate in `w` (for `arenasim battles`). */
+const sim_battle *sim_ws_battles(const sim_ws *w, size_t *n);
+
+/* Pure model math, exposed for tests. */
+double sim_transform(params_transform t, double a, double b);
+/* Rao-Kupper outcome probabilities for latent difference D and threshold η. */
+void sim_rao_kupper(double D, double eta, double *pa, double *pb, double *ptie);
+/* Simulate n battles of two fixed entities (tests of the voter model). */
+int sim_fixed_pair(const sim_scenario *s, sim_ws *w, int ea, int eb, long n,
+                   uint64_t point, uint64_t rep, double counts[4]);
+
+#endif
