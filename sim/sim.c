@@ -656,6 +656,11 @@ static int run_once(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t r
     return UTIL_OK;
 }
 
+int sim_generate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep, util_err *err)
+{
+    return run_once(s, w, point, rep, 0, err);
+}
+
 int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
                   sim_result *out, util_err *err)
 {

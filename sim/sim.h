@@ -101,6 +101,10 @@ void sim_ws_free(sim_ws *w);
 int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
                   sim_result *out, util_err *err);
 
+/* Only simulate the battles of a replicate (testing, selection, public
+ * phase; vote policies applied), without the final fits (benchmarks). */
+int sim_generate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep, util_err *err);
+
 /* Battles of the last simulated replicate in `w` (for `arenasim battles`). */
 const sim_battle *sim_ws_battles(const sim_ws *w, size_t *n);
 

@@ -1,0 +1,164 @@
+/*
+ * test_sim.c — unit tests of the random streams (Philox known answers,
+ * stream independence), the voter model (transforms, Rao-Kupper outcome
+ * frequencies within sampling error) and the rank-agreement metrics.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "metrics.h"
+#include "rng.h"
+#include "sim.h"
+
+/* Random123's kat_vectors for philox4x64-10. */
+static void test_philox_known_answers(void **state)
+{
+    (void)state;
+    static const uint64_t cases[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x16554d9eca36314cULL, 0xdb20fe9d672d0fdcULL, 0xd7e772cee186176bULL,
+         0x7e68b68aec7ba23bULL},
+        {~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, 0x87b092c3013fe90bULL, 0x438c3c67be8d0224ULL,
+         0x9cc7d7c69cd777b6ULL, 0xa09caebf594f0ba0ULL},
+        {0x243f6a8885a308d3ULL, 0x13198a2e03707344ULL, 0xa4093822299f31d0ULL,
+         0x082efa98ec4e6c89ULL, 0x452821e638d01377ULL, 0xbe5466cf34e90c6cULL,
+         0xa528f45403e61d95ULL, 0x38c72dbd566e9788ULL, 0xa5a1610e72fd18b5ULL,
+         0x57bd43b5e52b7fe6ULL}};
+    for (int c = 0; c < 3; c++) {
+        uint64_t out[4];
+        rng_philox4x64_block(cases[c], cases[c] + 4, 10, out);
+        for (int k = 0; k < 4; k++)
+            assert_true(out[k] == cases[c][6 + k]);
+    }
+}
+
+/* The generator's first word of stream (seed, point, rep, 0, 0) is the
+ * Philox block of counter (0, rep, 0, 0) under key (seed, point). */
+static void test_stream_rule(void **state)
+{
+    (void)state;
+    gsl_rng *r = rng_alloc();
+    rng_set_stream(r, 42, 7, 9, RNG_PURPOSE_SIM, 0);
+    uint64_t ctr[4] = {0, 9, 0, 0}, key[2] = {42, 7}, out[4];
+    rng_philox4x64_block(ctr, key, 10, out);
+    for (int k = 0; k < 4; k++)
+        assert_true(gsl_rng_get(r) == out[k]);
+    ctr[0] = 1;
+    rng_philox4x64_block(ctr, key, 10, out);
+    assert_true(gsl_rng_get(r) == out[0]);
+    /* keys above 2^32 are not truncated: seeds differing only there differ */
+    gsl_rng *q = rng_alloc();
+    rng_set_stream(r, 1, 0, 0, 0, 0);
+    rng_set_stream(q, 1 + (1ULL << 40), 0, 0, 0, 0);
+    assert_true(gsl_rng_get(r) != gsl_rng_get(q));
+    double u = gsl_rng_uniform(r);
+    assert_true(u >= 0.0 && u < 1.0);
+    gsl_rng_free(q);
+    gsl_rng_free(r);
+}
+
+static void test_transforms(void **state)
+{
+    (void)state;
+    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 3, 1), 2.0 / 5.0, 1e-15);
+    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 0, 0), 0.0, 0);
+    assert_float_equal(sim_transform(TRANSFORM_LOG_RATIO, 3, 1), log(2.0), 1e-15);
+    assert_float_equal(sim_transform(TRANSFORM_SATURATING, 3, 1), tanh(log(2.0)), 1e-15);
+    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 1, 3),
+                       -sim_transform(TRANSFORM_DIFF_RATIO, 3, 1), 1e-15);
+}
+
+static void test_rao_kupper(void **state)
+{
+    (void)state;
+    double pa, pb, pt;
+    sim_rao_kupper(0.7, 0.0, &pa, &pb, &pt);
+    assert_float_equal(pa, 1.0 / (1.0 + exp(-0.7)), 1e-15);
+    assert_float_equal(pt, 0.0, 1e-15);
+    sim_rao_kupper(0.3, 0.5, &pa, &pb, &pt);
+    assert_float_equal(pa + pb + pt, 1.0, 1e-15);
+    assert_float_equal(pa, 1.0 / (1.0 + exp(-(0.3 - 0.5))), 1e-15);
+    assert_float_equal(pb, 1.0 / (1.0 + exp(-(-0.3 - 0.5))), 1e-15);
+    double qa, qb, qt;
+    sim_rao_kupper(-0.3, 0.5, &qa, &qb, &qt);
+    assert_float_equal(qa, pb, 1e-15);
+    assert_float_equal(qt, pt, 1e-15);
+}
+
+static const char *PAIR_YAML =
+    "seed: 99\n"
+    "voters: {count: 50, tie_threshold: 0.6, bothbad_share: 0.4}\n"
+    "arena: {public_battles: 10}\n"
+    "leaderboard: {estimators: [bt]}\n"
+    "models:\n"
+    "  - {name: a, theta: 1260, style: {tokens: 300}}\n"
+    "  - {name: b, theta: 1200, style: {tokens: 300}}\n";
+
+/* Style-neutral voters: the frequencies of a fixed pair's outcomes match
+ * the Rao-Kupper probabilities. Tolerance: 4.5 binomial standard errors
+ * sqrt(p(1−p)/n) per category (fixed seed; a false alarm has probability
+ * below 1e-5 per category for a correct simulator). */
+static void test_fixed_pair_frequencies(void **state)
+{
+    (void)state;
+    util_err err;
+    config *c = config_load_string(PAIR_YAML, "pair.yaml", &err);
+    assert_non_null(c);
+    params *p = malloc(sizeof *p);
+    assert_int_equal(config_point(c, 0, p, &err), 0);
+    sim_scenario s;
+    assert_int_equal(sim_scenario_init(&s, p, &err), 0);
+    sim_ws *w = sim_ws_alloc(&s);
+    const long n = 400000;
+    double counts[4];
+    sim_fixed_pair(&s, w, 0, 1, n, 0, 0, counts);
+    double pa, pb, pt;
+    sim_rao_kupper(log(10.0) / 400.0 * 60.0, 0.6, &pa, &pb, &pt);
+    double want[4] = {pa, pb, pt * 0.6, pt * 0.4};
+    for (int k = 0; k < 4; k++) {
+        double f = counts[k] / (double)n, se = sqrt(want[k] * (1 - want[k]) / (double)n);
+        assert_true(fabs(f - want[k]) < 4.5 * se);
+    }
+    sim_ws_free(w);
+    sim_scenario_free(&s);
+    free(p);
+    config_free(c);
+}
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    double x[5] = {1, 2, 3, 4, 5}, y[5] = {1, 3, 2, 5, 4}, wk[10];
+    size_t iw[10];
+    /* 10 pairs, 2 discordant: τ = (8 − 2)/10 */
+    assert_float_equal(metrics_kendall_tau_b(x, y, 5), 0.6, 1e-12);
+    /* Σd² = 4: ρ = 1 − 6·4/(5·24) */
+    assert_float_equal(metrics_spearman(x, y, 5, wk), 0.8, 1e-12);
+    assert_float_equal(metrics_topk_overlap(x, y, 5, 2, iw), 1.0, 0);
+    double z[5] = {5, 4, 3, 2, 1};
+    assert_float_equal(metrics_topk_overlap(x, z, 5, 2, iw), 0.0, 0);
+    assert_float_equal(metrics_kendall_tau_b(x, z, 5), -1.0, 1e-12);
+    double v[4] = {1, NAN, 3, 5}, sorted[4];
+    assert_float_equal(metrics_mean(v, 4, 1), 3.0, 1e-12);
+    assert_float_equal(metrics_sd(v, 4, 1), 2.0, 1e-12);
+    assert_float_equal(metrics_quantile(v, 4, 1, 0.5, sorted), 3.0, 1e-12);
+    double se, yy[3] = {1, 2, 3}, xx[3] = {2, 4, 6};
+    assert_float_equal(metrics_ratio_of_means(yy, xx, 3, 1, &se), 0.5, 1e-12);
+    assert_float_equal(se, 0.0, 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_philox_known_answers), cmocka_unit_test(test_stream_rule),
+        cmocka_unit_test(test_transforms),           cmocka_unit_test(test_rao_kupper),
+        cmocka_unit_test(test_fixed_pair_frequencies), cmocka_unit_test(test_metrics),
+    };
+    return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
+}
