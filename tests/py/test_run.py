@@ -1,0 +1,204 @@
+"""Integration tests of `arenasim run` / `report` / `battles`: the HDF5
+layout of DESIGN §5, reproducibility from the stored config, and statistical
+checks of the simulator against closed forms (DESIGN §4):
+
+* no style bias and no selection → score inflation is zero within 4 standard
+  errors of the mean over replicates;
+* N identical variants, no style bias, selection by raw score → the listed
+  variant's inflation is its standard error × E[max of N standard normals].
+"""
+import math
+import pathlib
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+from scipy import integrate, stats
+
+from conftest import BIN, ROOT, arenasim
+
+SMOKE = ROOT / "configs" / "examples" / "smoke.yaml"
+PROVENANCE = ["version", "git_revision", "compiler", "cflags", "gsl_version",
+              "hdf5_version", "host", "started_utc", "threads", "command_line"]
+
+
+def datasets(f, group):
+    out = {}
+    f[group].visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    return out
+
+
+def scenario(tmp_path, name, **over):
+    """A small neutral scenario (6 public models), modified by `over`."""
+    cfg = {
+        "seed": 7, "replicates": 40,
+        "voters": {"count": 200, "tie_threshold": 0.5, "bothbad_share": 0.5},
+        "arena": {"public_battles": 30000},
+        "leaderboard": {"estimators": ["bt", "bt_style"], "ci": "sandwich",
+                        "anchor": {"model": "m3", "score": 1100}},
+        "models": [{"name": f"m{i}", "theta": 1300 - 40 * i,
+                    "style": {"tokens": 300 + 50 * i, "headers": 1, "lists": 3, "bold": 2}}
+                   for i in range(6)],
+        "gaming": [{"vendor": "g", "base": {"name": "gbase", "theta": 1210,
+                                            "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
+                    "variants": 1, "testing_battles": 500, "select_by": "bt"}],
+    }
+    for k, v in over.items():
+        cfg[k] = v
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_smoke_layout(tmp_path):
+    out = tmp_path / "smoke.h5"
+    arenasim("run", SMOKE, "-o", out, "--quiet", "--threads", 2)
+    assert out.exists() and not pathlib.Path(str(out) + ".part").exists()
+    with h5py.File(out, "r") as f:
+        for a in PROVENANCE:
+            assert a in f["/provenance"].attrs, a
+        assert f["/provenance"].attrs["threads"] == 2
+        assert "seed: 20250405" in f["/config"].attrs["yaml"]
+        assert f["/sweep/complete"][()].tolist() == [1]
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["/axes/model"][()]]
+        assert names[-2:] == ["gamer-base (listed)", "gamer-base (released)"]
+        for group in ("/results", "/summary"):
+            for name, obj in f[group].items():
+                dims = obj.attrs["dims"].split(",")
+                assert len(dims) == obj.ndim, name
+                assert dims[0] == "point"
+                assert obj.attrs["description"], name
+                if group == "/results":
+                    assert dims[1] == "replicate" and obj.shape[1] == 40
+        score = f["/results/score"][()]
+        # the anchor keeps its fixed score in every replicate (bt, bt_style)
+        anchor = names.index("anchor-8x7b")
+        assert np.all(score[0, :, :2, anchor] == 1114.0)
+        # decomposition is exact: raw − θ̃_base = gain + selection + style
+        raw = score[0, :, 0, -2]
+        total = f["/results/real_gain"][0, :, 0] + f["/results/selection_on_noise"][0, :, 0] + \
+            f["/results/style_gain"][0, :, 0]
+        assert np.allclose(raw - f["/results/true_score_base"][0, :, 0], total, atol=1e-9)
+    rep = arenasim("report", out)
+    assert "vendor gamer" in rep.stdout and "share of score inflation removed" in rep.stdout
+
+
+def test_stored_config_reproduces_the_file(tmp_path):
+    a = tmp_path / "a.h5"
+    arenasim("run", SMOKE, "-o", a, "--quiet")
+    with h5py.File(a, "r") as f:
+        text = f["/config"].attrs["yaml"]
+    cfg = tmp_path / "resolved.yaml"
+    cfg.write_text(text)
+    b = tmp_path / "b.h5"
+    arenasim("run", cfg, "-o", b, "--quiet", "--threads", 1)
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        assert fa["/config"].attrs["hash"] == fb["/config"].attrs["hash"]
+        for g in ("/results", "/summary"):
+            da, db = datasets(fa, g), datasets(fb, g)
+            assert da.keys() == db.keys()
+            for k in da:
+                assert np.array_equal(da[k], db[k], equal_nan=True), k
+
+
+def test_no_bias_no_selection_has_no_inflation(tmp_path):
+    cfg = scenario(tmp_path, "neutral.yaml", replicates=60)
+    out = tmp_path / "n.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        infl = f["/results/score_inflation"][0, :, :2, 0]   # replicate × (bt, bt_style)
+        gain = f["/results/real_gain"][0, :, 0]
+    assert np.all(gain == 0.0)
+    for e in range(2):
+        x = infl[:, e]
+        se = x.std(ddof=1) / math.sqrt(len(x))
+        assert abs(x.mean()) < 4 * se, (e, x.mean(), se)
+
+
+def expected_max_std_normal(n):
+    f = lambda x: x * n * stats.norm.pdf(x) * stats.norm.cdf(x) ** (n - 1)
+    return integrate.quad(f, -12, 12)[0]
+
+
+def test_best_of_n_matches_expected_maximum(tmp_path):
+    N, R = 10, 120
+    cfg = scenario(tmp_path, "bestof.yaml", replicates=R,
+                   arena={"public_battles": 60000},
+                   gaming=[{"vendor": "g", "base": {"name": "gbase", "theta": 1210,
+                                                    "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
+                            "variants": N, "testing_battles": 600, "select_by": "bt"}])
+    out = tmp_path / "b.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        infl = f["/results/score_inflation"][0, :, 0, 0]
+        lo = f["/results/ci_lo"][0, :, 0, -2]
+        hi = f["/results/ci_hi"][0, :, 0, -2]
+    # per-variant standard error from the sandwich CIs (95 %)
+    se_variant = np.mean((hi - lo) / (2 * stats.norm.ppf(0.975)))
+    want = se_variant * expected_max_std_normal(N)
+    se_mean = infl.std(ddof=1) / math.sqrt(R)
+    # tolerance: 4 standard errors of the mean + 5 % for the CI-based SE,
+    # which also carries the anchor's (small) uncertainty
+    assert abs(infl.mean() - want) < 4 * se_mean + 0.05 * want, (infl.mean(), want, se_mean)
+    assert want > 10 * se_mean  # the effect is real, not within noise
+
+
+def test_battles_export_refits_to_stored_scores(tmp_path):
+    out = tmp_path / "s.h5"
+    arenasim("run", SMOKE, "-o", out, "--quiet")
+    csv = tmp_path / "battles.csv"
+    arenasim("battles", SMOKE, "-o", csv, "--point", 0, "--replicate", 3)
+    header = csv.read_text().splitlines()[0].split(",")
+    for col in ["model_a", "model_b", "winner", "phase", "sum_assistant_a_tokens",
+                "header_count_b", "list_count_a", "bold_count_b", "emoji_count_a"]:
+        assert col in header
+    with h5py.File(out, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["/axes/model"][()]]
+        score = f["/results/score"][0, 3]
+        sel = int(f["/results/selected_variant"][0, 3, 0])
+    fitted = tmp_path / "fit.csv"
+    arenasim("fit", csv, "--format", "csv", "--anchor", "anchor-8x7b=1114", "-o", fitted)
+    rows = {r.split(",")[0]: float(r.split(",")[1]) for r in fitted.read_text().splitlines()[1:]}
+    slot_name = {n: n for n in names[:-2]}
+    slot_name[f"gamer-base#v{sel}"] = names[-2]
+    slot_name["gamer-base (released)"] = names[-1]
+    for model, value in rows.items():
+        i = names.index(slot_name[model])
+        assert abs(value - score[0, i]) < 1e-6, (model, value, score[0, i])
+    styled = tmp_path / "fit_style.csv"
+    arenasim("fit", csv, "--style", "--anchor", "anchor-8x7b=1114", "-o", styled)
+    rows = {r.split(",")[0]: float(r.split(",")[1]) for r in styled.read_text().splitlines()[1:]}
+    for model, value in rows.items():
+        i = names.index(slot_name[model])
+        assert abs(value - score[1, i]) < 1e-6, (model, value, score[1, i])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["run", "missing.yaml", "-o", "{tmp}/x.h5"], "missing.yaml"),
+    (["run", str(SMOKE), "-o", "{tmp}/nodir/x.h5"], "does not exist"),
+    (["run", str(SMOKE)], "missing -o"),
+    (["run", str(SMOKE), "-o", "{tmp}/x.h5", "--threads", "zero"], "--threads"),
+    (["run", str(SMOKE), "-o", "{tmp}/x.h5", "--bogus"], "unknown option"),
+    (["battles", str(SMOKE), "-o", "{tmp}/x.h5", "--point", "5"], "--point 5"),
+    (["report", "{tmp}/x.h5"], "x.h5"),
+])
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, args, needle):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    p = arenasim(*args, check=False)
+    assert p.returncode == 2, p.stderr
+    assert needle in p.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_report_names_missing_dataset(tmp_path):
+    bad = tmp_path / "bad.h5"
+    with h5py.File(bad, "w") as f:
+        f.create_group("config").attrs["yaml"] = "seed: 1"
+    p = arenasim("report", bad, check=False)
+    assert p.returncode == 2 and "/sweep/complete" in p.stderr
+    text = tmp_path / "text.h5"
+    text.write_text("not hdf5")
+    p = arenasim("report", text, check=False)
+    assert p.returncode == 2 and "not an HDF5 file" in p.stderr
