@@ -1,0 +1,618 @@
+/*
+ * config.c — load a scenario config: YAML text (libyaml) → params, driven by
+ * the schema table of config_schema.c. Every bad input becomes UTIL_EINPUT
+ * with "FILE:LINE:COLUMN: key.path: what was expected". Also the cross-field
+ * checks of one sweep point and the public accessors of config.h.
+ * Units are those of params.h.
+ */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_map(config_ctx *x, yaml_node_t *node, const char *prefix, char *rec, int item,
+                     const char *disp);
+
+config_mark config_node_mark(const yaml_node_t *n)
+{
+    config_mark m = {(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+    return m;
+}
+
+int config_fail(config_ctx *x, config_mark m, const char *disp, const char *fmt, ...)
+{
+    char msg[UTIL_ERR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (disp && *disp)
+        return util_err_set(x->err, UTIL_EINPUT, "%s:%d:%d: %s: %s", x->c->name, m.line, m.col,
+                            disp, msg);
+    return util_err_set(x->err, UTIL_EINPUT, "%s:%d:%d: %s", x->c->name, m.line, m.col, msg);
+}
+
+const char *config_scalar(yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+    if (n->type == YAML_MAPPING_NODE)
+        return "a mapping";
+    if (n->type == YAML_SEQUENCE_NODE)
+        return "a list";
+    return n->data.scalar.length ? "a scalar" : "an empty value";
+}
+
+void config_mark_add(config *c, int key, int item, config_mark m)
+{
+    if (c->n_marks == c->cap_marks) {
+        c->cap_marks = c->cap_marks ? 2 * c->cap_marks : 256;
+        c->marks = util_realloc(c->marks, c->cap_marks * sizeof *c->marks);
+    }
+    config_markrec r = {key, item, m};
+    c->marks[c->n_marks++] = r;
+}
+
+int config_mark_find(const config *c, int key, int item, config_mark *m)
+{
+    for (size_t i = 0; i < c->n_marks; i++)
+        if (c->marks[i].key == key && c->marks[i].item == item) {
+            *m = c->marks[i].m;
+            return 1;
+        }
+    return 0;
+}
+
+int config_check_dup_keys(config_ctx *x, yaml_node_t *map, const char *disp)
+{
+    yaml_node_pair_t *a, *b;
+    for (a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+        yaml_node_t *ka = yaml_document_get_node(x->doc, a->key);
+        const char *sa = config_scalar(ka);
+        if (!sa)
+            return config_fail(x, config_node_mark(ka), disp, "expected a key name, got %s",
+                               node_kind(ka));
+        for (b = map->data.mapping.pairs.start; b < a; b++) {
+            const char *sb = config_scalar(yaml_document_get_node(x->doc, b->key));
+            if (strcmp(sa, sb) == 0)
+                return config_fail(x, config_node_mark(ka), disp,
+                                   "duplicate key '%s' (first given at line %d)", sa,
+                                   config_node_mark(yaml_document_get_node(x->doc, b->key)).line);
+        }
+    }
+    return UTIL_OK;
+}
+
+static void join_path(char *out, const char *parent, const char *name)
+{
+    if (*parent)
+        snprintf(out, CONFIG_PATH_LEN, "%s.%s", parent, name);
+    else
+        snprintf(out, CONFIG_PATH_LEN, "%s", name);
+}
+
+static int parse_scalar(config_ctx *x, const config_key *k, yaml_node_t *val, char *rec,
+                        const char *disp)
+{
+    char why[512];
+    config_value v;
+    if (val->type != YAML_SCALAR_NODE) {
+        config_key_expect(k, why, sizeof why);
+        return config_fail(x, config_node_mark(val), disp, "expected %s, got %s", why,
+                           node_kind(val));
+    }
+    int quoted = val->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    if (config_value_parse(k, config_scalar(val), quoted, &v, why, sizeof why))
+        return config_fail(x, config_node_mark(val), disp, "%s", why);
+    config_value_store(k, rec, &v);
+    return UTIL_OK;
+}
+
+static int parse_set(config_ctx *x, const config_key *k, yaml_node_t *val, char *rec,
+                     const char *disp)
+{
+    char exp[320];
+    int *flags = (int *)(void *)(rec + k->off);
+    config_key_expect(k, exp, sizeof exp);
+    if (val->type != YAML_SEQUENCE_NODE)
+        return config_fail(x, config_node_mark(val), disp, "expected %s, got %s", exp,
+                           node_kind(val));
+    memset(flags, 0, (size_t)k->n_names * sizeof *flags);
+    int n = 0;
+    for (yaml_node_item_t *it = val->data.sequence.items.start; it < val->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = yaml_document_get_node(x->doc, *it);
+        const char *s = config_scalar(e);
+        int j = 0;
+        while (s && j < k->n_names && strcmp(s, k->names[j]) != 0)
+            j++;
+        if (!s || j == k->n_names)
+            return config_fail(x, config_node_mark(e), disp, "expected %s, got '%s'", exp,
+                               s ? s : node_kind(e));
+        if (flags[j])
+            return config_fail(x, config_node_mark(e), disp, "'%s' is listed twice", s);
+        flags[j] = 1;
+        n++;
+    }
+    if (n < k->min_items)
+        return config_fail(x, config_node_mark(val), disp, "expected at least %d of: %s",
+                           k->min_items, exp + strlen("a list of: "));
+    return UTIL_OK;
+}
+
+static int parse_list(config_ctx *x, int ki, yaml_node_t *val, char *rec, const char *disp)
+{
+    const config_key *k = &config_schema[ki];
+    char prefix[CONFIG_PATH_LEN], idisp[CONFIG_PATH_LEN + 16];
+    if (val->type != YAML_SEQUENCE_NODE)
+        return config_fail(x, config_node_mark(val), disp, "expected a list of mappings, got %s",
+                           node_kind(val));
+    int n = (int)(val->data.sequence.items.top - val->data.sequence.items.start);
+    if (n < k->min_items || n > k->max_items)
+        return config_fail(x, config_node_mark(val), disp,
+                           "expected %d to %d entries, got %d", k->min_items, k->max_items, n);
+    snprintf(prefix, sizeof prefix, "%s[]", k->path);
+    for (int i = 0; i < n; i++) {
+        yaml_node_t *e = yaml_document_get_node(x->doc, val->data.sequence.items.start[i]);
+        char *item = rec + k->off + (size_t)i * k->item_size;
+        memset(item, 0, k->item_size);
+        config_schema_defaults(prefix, item);
+        config_mark_add(x->c, ki, i, config_node_mark(e));
+        snprintf(idisp, sizeof idisp, "%s[%d]", disp, i);
+        int rc = parse_map(x, e, prefix, item, i, idisp);
+        if (rc)
+            return rc;
+    }
+    *(int *)(void *)(rec + k->count_off) = n;
+    return UTIL_OK;
+}
+
+static int parse_entry(config_ctx *x, int ki, yaml_node_t *val, char *rec, int item,
+                       const char *disp)
+{
+    const config_key *k = &config_schema[ki];
+    config_mark_add(x->c, ki, item, config_node_mark(val));
+    switch (k->type) {
+    case CONFIG_MAP:
+        if (k->flags & CONFIG_PRESENCE)
+            *(int *)(void *)(rec + k->off) = 1;
+        return parse_map(x, val, k->path, rec, item, disp);
+    case CONFIG_LIST:
+        return parse_list(x, ki, val, rec, disp);
+    case CONFIG_SET:
+        return parse_set(x, k, val, rec, disp);
+    case CONFIG_SWEEP:
+        x->sweep = val;
+        return UTIL_OK;
+    default:
+        return parse_scalar(x, k, val, rec, disp);
+    }
+}
+
+static int unknown_key(config_ctx *x, yaml_node_t *key, const char *prefix, const char *disp)
+{
+    const char *name = config_scalar(key);
+    const char *hint = config_schema_suggest(prefix, name);
+    char known[1024] = "";
+    for (int i = 0; i < config_schema_n; i++)
+        if (config_key_is_child(&config_schema[i], prefix)) {
+            size_t len = strlen(known);
+            snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "",
+                     config_key_name(&config_schema[i]));
+        }
+    char where[CONFIG_PATH_LEN];
+    join_path(where, disp, name);
+    return config_fail(x, config_node_mark(key), where,
+                       "unknown key '%s' (did you mean '%s'?; known keys here: %s)", name,
+                       hint ? hint : "", known);
+}
+
+static int check_required(config_ctx *x, yaml_node_t *node, const char *prefix,
+                          const unsigned char *seen, const char *disp)
+{
+    for (int i = 0; i < config_schema_n; i++) {
+        const config_key *k = &config_schema[i];
+        if (!config_key_is_child(k, prefix) || !(k->flags & CONFIG_REQ) || seen[i])
+            continue;
+        char exp[320];
+        config_key_expect(k, exp, sizeof exp);
+        return config_fail(x, config_node_mark(node), disp,
+                           "missing required key '%s' (expected %s)", config_key_name(k), exp);
+    }
+    return UTIL_OK;
+}
+
+static int parse_map(config_ctx *x, yaml_node_t *node, const char *prefix, char *rec, int item,
+                     const char *disp)
+{
+    unsigned char seen[256] = {0};
+    char kdisp[CONFIG_PATH_LEN];
+    if (node->type != YAML_MAPPING_NODE)
+        return config_fail(x, config_node_mark(node), disp, "expected a mapping, got %s",
+                           node_kind(node));
+    int rc = config_check_dup_keys(x, node, disp);
+    for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
+         !rc && pr < node->data.mapping.pairs.top; pr++) {
+        yaml_node_t *key = yaml_document_get_node(x->doc, pr->key);
+        int ki = config_schema_child(prefix, config_scalar(key));
+        if (ki < 0)
+            return unknown_key(x, key, prefix, disp);
+        seen[ki] = 1;
+        join_path(kdisp, disp, config_key_name(&config_schema[ki]));
+        rc = parse_entry(x, ki, yaml_document_get_node(x->doc, pr->value), rec, item, kdisp);
+    }
+    return rc ? rc : check_required(x, node, prefix, seen, disp);
+}
+
+/* ---- cross-field checks ---------------------------------------------------------- */
+
+/* Where the field `path` of item `item` was written at point p: the sweep
+ * value, or its own node; *explicit = 0 if it was defaulted (then the
+ * location of the nearest enclosing mapping that was written). */
+static config_mark locate(const config_ctx *x, size_t p, const char *path, int item,
+                          int *explicit)
+{
+    const config *c = x->c;
+    char buf[CONFIG_PATH_LEN];
+    config_mark m = c->root;
+    int k = config_schema_find(path);
+    *explicit = 1;
+    for (int a = 0; a < c->n_axes; a++)
+        if (c->axes[a].key == k && c->axes[a].item == item)
+            return c->axes[a].marks[config_axis_index(c, a, p)];
+    if (config_mark_find(c, k, item, &m))
+        return m;
+    *explicit = 0;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *dot = strrchr(buf, '.'); dot; dot = strrchr(buf, '.')) {
+        *dot = '\0';
+        size_t len = strlen(buf);
+        if (len > 2 && strcmp(buf + len - 2, "[]") == 0)
+            buf[len - 2] = '\0';
+        if (config_mark_find(c, config_schema_find(buf), item, &m))
+            return m;
+    }
+    return c->root;
+}
+
+static void display_path(char *out, const char *path, int item)
+{
+    const char *br = strstr(path, "[]");
+    if (br)
+        snprintf(out, CONFIG_PATH_LEN, "%.*s[%d]%s", (int)(br - path), path, item, br + 2);
+    else
+        snprintf(out, CONFIG_PATH_LEN, "%s", path);
+}
+
+static int swept(const config *c, size_t p, const char *path, int item, config_mark *m)
+{
+    int k = config_schema_find(path);
+    for (int a = 0; a < c->n_axes; a++)
+        if (c->axes[a].key == k && c->axes[a].item == item) {
+            *m = c->axes[a].marks[config_axis_index(c, a, p)];
+            return 1;
+        }
+    return 0;
+}
+
+/* A contradiction between fields `path` and `other` (item `item` where the
+ * path is below a list). Located at a swept value of either, else at
+ * whichever was written, else at the mapping enclosing `path`. */
+static int point_fail(config_ctx *x, size_t p, int item, const char *path, const char *other,
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int point_fail(config_ctx *x, size_t p, int item, const char *path, const char *other,
+                      const char *fmt, ...)
+{
+    char msg[1024], disp[CONFIG_PATH_LEN];
+    int explicit;
+    int oitem = other && strstr(other, "[]") ? item : -1;
+    config_mark m;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!swept(x->c, p, path, item, &m) && other && swept(x->c, p, other, oitem, &m)) {
+        path = other;
+        item = oitem;
+    } else if (!swept(x->c, p, path, item, &m)) {
+        m = locate(x, p, path, item, &explicit);
+        if (!explicit && other) {
+            config_mark mo = locate(x, p, other, oitem, &explicit);
+            if (explicit) {
+                m = mo;
+                path = other;
+                item = oitem;
+            }
+        }
+    }
+    display_path(disp, path, item);
+    if (x->c->n_axes > 0)
+        return config_fail(x, m, disp, "%s (sweep point %zu)", msg, p);
+    return config_fail(x, m, disp, "%s", msg);
+}
+
+static int check_gaming(config_ctx *x, const params *w, size_t p, int g)
+{
+    const params_gaming *v = &w->gaming[g];
+    if (!w->estimators[v->select_by])
+        return point_fail(x, p, g, "gaming[].select_by", "leaderboard.estimators",
+                          "'%s' is not enabled in leaderboard.estimators",
+                          params_estimator_names[v->select_by]);
+    if (v->n_styled > v->n_variants)
+        return point_fail(x, p, g, "gaming[].tuned_style.count", "gaming[].variants",
+                          "%d style-tuned variants but only %d variants", v->n_styled,
+                          v->n_variants);
+    if (v->n_styled > 0 && !(v->tuned_style.mean[FEAT_TOKENS] > 0))
+        return point_fail(x, p, g, "gaming[].tuned_style.style.tokens", "gaming[].tuned_style.count",
+                          "tuned_style.count > 0 needs tuned_style.style with tokens > 0");
+    if (v->release_variant >= v->n_variants)
+        return point_fail(x, p, g, "gaming[].release_variant", "gaming[].variants",
+                          "variant %d does not exist (variants: %d, numbered from 0)",
+                          v->release_variant, v->n_variants);
+    if (v->listed_votes == LISTED_FRESH && v->n_listed < 1)
+        return point_fail(x, p, g, "gaming[].listed_battles", "gaming[].listed_votes",
+                          "listed_votes: fresh needs listed_battles >= 1");
+    if ((v->release == RELEASE_BASE || v->release == RELEASE_VARIANT) && v->n_release < 1)
+        return point_fail(x, p, g, "gaming[].release_battles", "gaming[].release",
+                          "release: %s needs release_battles >= 1",
+                          v->release == RELEASE_BASE ? "base" : "variant");
+    return UTIL_OK;
+}
+
+int config_check_point(config_ctx *x, const params *w, size_t p)
+{
+    int nf = 0;
+    for (int f = 0; f < FEAT_N; f++)
+        nf += w->style_features[f] != 0;
+    if (w->estimators[EST_BT_STYLE] && nf == 0)
+        return point_fail(x, p, -1, "leaderboard.style_features", "leaderboard.estimators",
+                          "bt_style is enabled but no style features are controlled");
+    if (w->ci == CI_BOOTSTRAP && w->n_bootstrap < 2)
+        return point_fail(x, p, -1, "leaderboard.bootstrap_rounds", "leaderboard.ci",
+                          "ci: bootstrap needs bootstrap_rounds >= 2, got %d", w->n_bootstrap);
+    if (w->sampling == SAMPLING_WEIGHTS)
+        for (int i = 0; i < w->n_models; i++)
+            if (!(w->models[i].weight > 0))
+                return point_fail(x, p, i, "models[].weight", "arena.sampling",
+                                  "sampling: weights needs weight > 0");
+    for (int g = 0; g < w->n_gaming; g++) {
+        int rc = check_gaming(x, w, p, g);
+        if (rc)
+            return rc;
+    }
+    return UTIL_OK;
+}
+
+/* Names are identities (selectors, anchor, outputs): unique across models
+ * and gaming base names; gaming vendors unique. */
+static int check_names(config_ctx *x)
+{
+    const params *b = x->c->base;
+    int nm = b->n_models, n = nm + b->n_gaming;
+    for (int j = 0; j < n; j++) {
+        const char *sj = j < nm ? b->models[j].name : b->gaming[j - nm].base_name;
+        for (int i = 0; i < j; i++) {
+            const char *si = i < nm ? b->models[i].name : b->gaming[i - nm].base_name;
+            if (strcmp(si, sj) != 0)
+                continue;
+            return point_fail(x, 0, j < nm ? j : j - nm,
+                              j < nm ? "models[].name" : "gaming[].base.name", NULL, "duplicate model name '%s' (also %s[%d])", sj,
+                              i < nm ? "models" : "gaming", i < nm ? i : i - nm);
+        }
+    }
+    for (int j = 0; j < b->n_gaming; j++)
+        for (int i = 0; i < j; i++)
+            if (strcmp(b->gaming[i].vendor, b->gaming[j].vendor) == 0)
+                return point_fail(x, 0, j, "gaming[].vendor", NULL,
+                                  "duplicate gaming vendor '%s' (also gaming[%d])",
+                                  b->gaming[j].vendor, i);
+    return UTIL_OK;
+}
+
+static int check_anchor(config_ctx *x)
+{
+    const params *b = x->c->base;
+    if (!b->has_anchor)
+        return UTIL_OK;
+    for (int i = 0; i < b->n_models; i++)
+        if (strcmp(b->models[i].name, b->anchor_model) == 0)
+            return UTIL_OK;
+    return point_fail(x, 0, -1, "leaderboard.anchor.model", NULL,
+                      "'%s' is not the name of an entry of models", b->anchor_model);
+}
+
+/* ---- loading ----------------------------------------------------------------------- */
+
+static int syntax_error(config_ctx *x, const yaml_parser_t *ps)
+{
+    config_mark m = {(int)ps->problem_mark.line + 1, (int)ps->problem_mark.column + 1};
+    if (ps->error != YAML_SCANNER_ERROR && ps->error != YAML_PARSER_ERROR &&
+        ps->error != YAML_COMPOSER_ERROR && ps->error != YAML_READER_ERROR)
+        return util_err_set(x->err, UTIL_EINPUT, "%s: cannot read YAML", x->c->name);
+    if (ps->context)
+        return config_fail(x, m, NULL, "YAML syntax error: %s %s", ps->problem, ps->context);
+    return config_fail(x, m, NULL, "YAML syntax error: %s", ps->problem);
+}
+
+/* Parse the one YAML document into the base params. */
+static int parse_document(config_ctx *x, yaml_parser_t *ps)
+{
+    yaml_document_t extra;
+    yaml_node_t *root = yaml_document_get_root_node(x->doc);
+    if (!root)
+        return config_fail(x, x->c->root, NULL,
+                           "empty config (expected a mapping with seed, arena, models, ...)");
+    x->c->root = config_node_mark(root);
+    if (!yaml_parser_load(ps, &extra))
+        return syntax_error(x, ps);
+    int more = yaml_document_get_root_node(&extra) != NULL;
+    config_mark m = more ? config_node_mark(yaml_document_get_root_node(&extra)) : x->c->root;
+    yaml_document_delete(&extra);
+    if (more)
+        return config_fail(x, m, NULL, "expected a single YAML document, found another");
+    if (root->type != YAML_MAPPING_NODE)
+        return config_fail(x, x->c->root, NULL, "expected a mapping at the top level, got %s",
+                           node_kind(root));
+    config_schema_defaults("", x->c->base);
+    int rc = parse_map(x, root, "", (char *)x->c->base, -1, "");
+    if (!rc)
+        rc = check_names(x);
+    if (!rc)
+        rc = check_anchor(x);
+    return rc;
+}
+
+static int load_document(config_ctx *x, const char *text, size_t len)
+{
+    yaml_parser_t ps;
+    yaml_document_t doc;
+    int rc = UTIL_OK;
+    if (!yaml_parser_initialize(&ps))
+        return util_err_set(x->err, UTIL_ERUNTIME, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&ps, &doc)) {
+        rc = syntax_error(x, &ps);
+        goto out_parser;
+    }
+    x->doc = &doc;
+    rc = parse_document(x, &ps);
+    if (!rc && x->sweep)
+        rc = config_sweep_parse(x, x->sweep);
+    if (!rc)
+        rc = config_sweep_validate(x);
+    yaml_document_delete(&doc);
+    x->doc = NULL;
+out_parser:
+    yaml_parser_delete(&ps);
+    return rc;
+}
+
+static config *load_buffer(const char *text, size_t len, const char *name, util_err *err)
+{
+    config *c = util_calloc(1, sizeof *c);
+    config_ctx x = {c, NULL, err, NULL};
+    c->name = util_strdup(name ? name : "<config>");
+    c->base = util_calloc(1, sizeof *c->base);
+    c->root.line = c->root.col = 1;
+    c->n_points = 1;
+    if (load_document(&x, text, len))
+        goto fail;
+    c->yaml = config_dump(c);
+    c->hash = util_hash64(c->yaml, strlen(c->yaml));
+    free(c->marks); /* only needed for messages while loading */
+    c->marks = NULL;
+    c->n_marks = c->cap_marks = 0;
+    return c;
+fail:
+    config_free(c);
+    return NULL;
+}
+
+config *config_load_string(const char *text, const char *name, util_err *err)
+{
+    util_err_clear(err);
+    return load_buffer(text, strlen(text), name, err);
+}
+
+static char *read_file(const char *path, size_t *len, util_err *err)
+{
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        util_err_set(err, UTIL_EINPUT, "%s: cannot open config: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (cap - n < 4096)
+            buf = util_realloc(buf, cap = 2 * cap + 8192);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        util_err_set(err, UTIL_EINPUT, "%s: cannot read config: %s", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+    } else {
+        buf[n] = '\0';
+        *len = n;
+    }
+    fclose(f);
+    return buf;
+}
+
+config *config_load(const char *path, util_err *err)
+{
+    size_t len = 0;
+    util_err_clear(err);
+    char *text = read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    config *c = load_buffer(text, len, path, err);
+    free(text);
+    return c;
+}
+
+void config_free(config *c)
+{
+    if (!c)
+        return;
+    config_axes_free(c);
+    free(c->marks);
+    free(c->yaml);
+    free(c->base);
+    free(c->name);
+    free(c);
+}
+
+/* ---- accessors ------------------------------------------------------------------- */
+
+size_t config_n_points(const config *c) { return c->n_points; }
+int config_n_axes(const config *c) { return c->n_axes; }
+const char *config_resolved_yaml(const config *c) { return c->yaml; }
+uint64_t config_hash(const config *c) { return c->hash; }
+
+const char *config_axis_name(const config *c, int axis)
+{
+    return axis >= 0 && axis < c->n_axes ? c->axes[axis].path : NULL;
+}
+
+const char *config_axis_value(const config *c, int axis, size_t p)
+{
+    if (axis < 0 || axis >= c->n_axes || p >= c->n_points)
+        return NULL;
+    return c->axes[axis].text[config_axis_index(c, axis, p)];
+}
+
+int config_axis_numeric(const config *c, int axis, size_t p, double *value)
+{
+    if (axis < 0 || axis >= c->n_axes || p >= c->n_points)
+        return 0;
+    const config_axis *ax = &c->axes[axis];
+    const config_value *v = &ax->vals[config_axis_index(c, axis, p)];
+    switch (config_schema[ax->key].type) {
+    case CONFIG_INT:
+    case CONFIG_LONG:
+    case CONFIG_BOOL: *value = (double)v->i; return 1;
+    case CONFIG_DOUBLE: *value = v->d; return 1;
+    default: return 0;
+    }
+}
+
+int config_point(const config *c, size_t p, params *out, util_err *err)
+{
+    if (p >= c->n_points)
+        return util_err_set(err, UTIL_EINPUT, "%s: sweep point %zu out of range (%zu points)",
+                            c->name, p, c->n_points);
+    memcpy(out, c->base, sizeof *out);
+    config_apply_point(c, p, out);
+    return UTIL_OK;
+}
