@@ -74,7 +74,6 @@ test-py: bin/arenasim
 
 bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
-	$(PYTHON) bench/bench_cli.py
 
 figures: deps all
 	$(PYTHON) analysis/figures.py
