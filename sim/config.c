@@ -429,9 +429,22 @@ static int check_anchor(config_ctx *x)
 
 /* ---- loading ----------------------------------------------------------------------- */
 
-static int syntax_error(config_ctx *x, const yaml_parser_t *ps)
+/* Line and column of a byte offset (reader errors carry only the offset). */
+static config_mark offset_mark(const char *text, size_t len, size_t off)
+{
+    config_mark m = {1, 1};
+    for (size_t i = 0; i < off && i < len; i++) {
+        m.col = text[i] == '\n' ? 1 : m.col + 1;
+        m.line += text[i] == '\n';
+    }
+    return m;
+}
+
+static int syntax_error(config_ctx *x, const yaml_parser_t *ps, const char *text, size_t len)
 {
     config_mark m = {(int)ps->problem_mark.line + 1, (int)ps->problem_mark.column + 1};
+    if (ps->error == YAML_READER_ERROR)
+        m = offset_mark(text, len, ps->problem_offset);
     if (ps->error != YAML_SCANNER_ERROR && ps->error != YAML_PARSER_ERROR &&
         ps->error != YAML_COMPOSER_ERROR && ps->error != YAML_READER_ERROR)
         return util_err_set(x->err, UTIL_EINPUT, "%s: cannot read YAML", x->c->name);
@@ -441,7 +454,7 @@ static int syntax_error(config_ctx *x, const yaml_parser_t *ps)
 }
 
 /* Parse the one YAML document into the base params. */
-static int parse_document(config_ctx *x, yaml_parser_t *ps)
+static int parse_document(config_ctx *x, yaml_parser_t *ps, const char *text, size_t len)
 {
     yaml_document_t extra;
     yaml_node_t *root = yaml_document_get_root_node(x->doc);
@@ -450,7 +463,7 @@ static int parse_document(config_ctx *x, yaml_parser_t *ps)
                            "empty config (expected a mapping with seed, arena, models, ...)");
     x->c->root = config_node_mark(root);
     if (!yaml_parser_load(ps, &extra))
-        return syntax_error(x, ps);
+        return syntax_error(x, ps, text, len);
     int more = yaml_document_get_root_node(&extra) != NULL;
     config_mark m = more ? config_node_mark(yaml_document_get_root_node(&extra)) : x->c->root;
     yaml_document_delete(&extra);
@@ -477,11 +490,11 @@ static int load_document(config_ctx *x, const char *text, size_t len)
         return util_err_set(x->err, UTIL_ERUNTIME, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
     if (!yaml_parser_load(&ps, &doc)) {
-        rc = syntax_error(x, &ps);
+        rc = syntax_error(x, &ps, text, len);
         goto out_parser;
     }
     x->doc = &doc;
-    rc = parse_document(x, &ps);
+    rc = parse_document(x, &ps, text, len);
     if (!rc && x->sweep)
         rc = config_sweep_parse(x, x->sweep);
     if (!rc)

@@ -93,7 +93,7 @@ typedef struct {
     params_sampling sampling;   /* arena.sampling (default uniform) */
     long n_public;              /* arena.public_battles (required, ≥ 1) */
 
-    int estimators[EST_N];      /* leaderboard.estimators (default [bt, bt_style]) */
+    int estimators[EST_N];      /* leaderboard.estimators (default [bt, bt_style, elo]) */
     int style_features[FEAT_N]; /* leaderboard.style_features (default [tokens,headers,lists,bold]) */
     params_penalty penalty;     /* leaderboard.style_penalty (default fastchat) */
     params_ci ci;               /* leaderboard.ci (default sandwich) */

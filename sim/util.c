@@ -26,13 +26,14 @@ int util_err_prefix(util_err *e, const char *fmt, ...)
 {
     if (!e)
         return UTIL_ERUNTIME;
-    char ctx[UTIL_ERR_LEN], old[UTIL_ERR_LEN];
+    char old[UTIL_ERR_LEN];
+    memcpy(old, e->msg, sizeof old);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s: %s", ctx, old);
+    if (n >= 0 && (size_t)n + 2 < sizeof e->msg)
+        snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", old);
     return e->code;
 }
 
