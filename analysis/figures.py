@@ -49,10 +49,11 @@ def fig_best_of_n():
     r = run("configs/figures/fig-best-of-n.yaml", "fig-best-of-n")
     n = r.axis_values("gaming[gamer].variants")
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for est, marker in (("bt", "o"), ("bt_style", "s")):
+    for est, marker, dx in (("bt", "o", -0.25), ("bt_style", "s", 0.25)):
         m = r.summary("score_inflation_mean", estimator=est, vendor="gamer")
         se = r.summary("score_inflation_se", estimator=est, vendor="gamer")
-        ax.errorbar(n, m, yerr=2 * se, marker=marker, ls="", capsize=3, label=est)
+        ax.errorbar(n + dx, m, yerr=2 * se, marker=marker, ls="", capsize=3,
+                    label=f"{est} (mean ± 2 se)")
     lo = r.results("ci_lo", estimator="bt", model="gamer-base (listed)")
     hi = r.results("ci_hi", estimator="bt", model="gamer-base (listed)")
     se_variant = np.nanmean((hi - lo) / (2 * stats.norm.ppf(0.975)), axis=1)
