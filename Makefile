@@ -30,7 +30,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test test-unit test-py bench clean figures
+.PHONY: all deps deps-build run test test-unit test-py bench clean figures test-slurm calibrate
 all: bin/arenasim
 
 deps:
@@ -74,6 +74,7 @@ test-py: bin/arenasim
 
 bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
+	$(PYTHON) bench/bench_sweep.py
 
 figures: deps all
 	$(PYTHON) analysis/figures.py
@@ -82,3 +83,12 @@ clean:
 	rm -rf build bin
 
 -include $(LIB_OBJ:.o=.d) build/obj/main.d
+
+# Slurm job-array sweep end to end on a private one-node cluster (root;
+# starts munged/slurmctld/slurmd, so not part of `make test`).
+test-slurm: all
+	bash tests/slurm/test_slurm.sh
+
+# Fit configs/default.yaml (voters, thetas) to the published arena numbers; see scripts/calibrate.py
+calibrate: all
+	$(PYTHON) scripts/calibrate.py
