@@ -39,7 +39,7 @@ static void on_signal(int sig)
 
 typedef struct {
     const char *config, *out;
-    int threads, shard_i, shard_n, resume, quiet;
+    int threads, shard_i, shard_n, shard_env, resume, quiet;
 } run_args;
 
 static int parse_shard(const char *s, int *i, int *n)
@@ -58,21 +58,31 @@ static int parse_shard(const char *s, int *i, int *n)
     return 0;
 }
 
-/* Slurm job arrays: task I of N when --shard is not given. */
+/* Slurm job arrays: task I of N when --shard is not given. Only a whole,
+ * contiguous array (MAX − MIN + 1 = COUNT) identifies the shard; a partial
+ * resubmission (e.g. --array=2 alone) cannot, so it must pass --shard. */
 static int shard_from_slurm(run_args *a)
 {
     const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
-    const char *min = getenv("SLURM_ARRAY_TASK_MIN");
-    long i, n, m = 0;
+    const char *min = getenv("SLURM_ARRAY_TASK_MIN"), *max = getenv("SLURM_ARRAY_TASK_MAX");
+    long i, n, lo = 0, hi;
     if (!id || !cnt)
         return 0;
     if (cli_parse_long(id, 0, 100000000, &i) || cli_parse_long(cnt, 1, 100000000, &n) ||
-        (min && cli_parse_long(min, 0, 100000000, &m)) || i - m < 0 || i - m >= n)
+        (min && cli_parse_long(min, 0, 100000000, &lo)) || i - lo < 0 || i - lo >= n)
         return cli_usage("run", USAGE,
                          "SLURM_ARRAY_TASK_ID=%s / SLURM_ARRAY_TASK_COUNT=%s do not give a shard "
-                         "I/N with 0 <= I < N", id, cnt);
-    a->shard_i = (int)(i - m);
+                         "I/N with 0 <= I < N; pass --shard I/N", id, cnt);
+    hi = lo + n - 1;
+    if ((max && (cli_parse_long(max, 0, 100000000, &hi) || hi - lo + 1 != n)) ||
+        (n == 1 && lo != 0))
+        return cli_usage("run", USAGE,
+                         "the Slurm array (SLURM_ARRAY_TASK_MIN=%s, MAX=%s, COUNT=%s) is not one "
+                         "contiguous array of all shards, so the shard is ambiguous; pass --shard I/N",
+                         min ? min : "?", max ? max : "?", cnt);
+    a->shard_i = (int)(i - lo);
     a->shard_n = (int)n;
+    a->shard_env = 1;
     return 0;
 }
 
@@ -193,13 +203,25 @@ static output *open_output(const run_args *a, const config *c, const char *part,
 {
     if (a->resume && access(part, F_OK) == 0)
         return output_open_resume(part, c, m, err);
+    /* Lay the file out under a temporary name and rename it once flushed, so
+     * a kill during creation never leaves a damaged .part for --resume. */
     params *p = util_malloc(sizeof *p);
+    char *tmp = util_malloc(strlen(part) + 32);
+    sprintf(tmp, "%s.new%ld", part, (long)getpid());
     sim_scenario s;
     output *o = NULL;
     if (config_point(c, 0, p, err) == 0 && sim_scenario_init(&s, p, err) == 0) {
-        o = output_create(part, c, &s, m, err);
+        o = output_create(tmp, c, &s, m, err);
         sim_scenario_free(&s);
     }
+    if (o && output_rename(o, part) != 0) {
+        util_err_set(err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", tmp, part, strerror(errno));
+        output_close(o, NULL);
+        o = NULL;
+    }
+    if (!o)
+        unlink(tmp);
+    free(tmp);
     free(p);
     return o;
 }
@@ -259,6 +281,15 @@ int cmd_run(int argc, char **argv)
     output *o = NULL;
     if ((rc = check_output_path(a.out, &err)))
         goto out;
+    if ((size_t)a.shard_i >= config_n_points(c)) {
+        rc = util_err_set(&err, UTIL_EINPUT, "shard %d/%d%s has no points: %s has %zu point(s)",
+                          a.shard_i, a.shard_n, a.shard_env ? " (from SLURM_ARRAY_TASK_*)" : "",
+                          a.config, config_n_points(c));
+        goto out;
+    }
+    if (a.shard_env && !a.quiet)
+        fprintf(stderr, "arenasim run: shard %d/%d from SLURM_ARRAY_TASK_ID/COUNT\n", a.shard_i,
+                a.shard_n);
     part = util_malloc(strlen(a.out) + 8);
     sprintf(part, "%s.part", a.out);
     if (a.resume && access(part, F_OK) != 0 && access(a.out, F_OK) == 0) {
@@ -279,10 +310,13 @@ int cmd_run(int argc, char **argv)
     rc = run_points(&a, c, o, &err);
     int crc = output_close(o, rc ? NULL : &err);
     if (rc < 0) {
+        char shard[64] = "";
+        if (a.shard_n > 1)
+            snprintf(shard, sizeof shard, " --shard %d/%d", a.shard_i, a.shard_n);
         fprintf(stderr,
                 "arenasim run: interrupted by signal %d; completed points are saved in %s\n"
                 "resume with: arenasim run %s -o %s --resume%s\n",
-                (int)stop_requested, part, a.config, a.out, a.shard_n > 1 ? " --shard I/N" : "");
+                (int)stop_requested, part, a.config, a.out, shard);
         rc = UTIL_ERUNTIME;
         goto out;
     }

@@ -572,6 +572,15 @@ fail:
     return NULL;
 }
 
+int output_rename(output *o, const char *path)
+{
+    if (rename(o->path, path) != 0)
+        return -1;
+    free(o->path);
+    o->path = util_strdup(path);
+    return 0;
+}
+
 int output_point_complete(const output *o, size_t point)
 {
     return point < o->n_points && o->complete[point];
@@ -776,7 +785,9 @@ hid_t output_open_read(const char *path, util_err *err)
     }
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
-        util_err_set(err, UTIL_EINPUT, "%s: HDF5 could not open the file (damaged or truncated?)", path);
+        util_err_set(err, UTIL_EINPUT,
+                     "%s: HDF5 could not open the file (damaged or truncated?); if it is an "
+                     "interrupted run's .part file, delete it to start over", path);
         return -1;
     }
     static const char *const need[][2] = {

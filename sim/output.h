@@ -35,6 +35,8 @@ output *output_create(const char *path, const config *c, const sim_scenario *s,
 output *output_open_resume(const char *path, const config *c, const output_meta *meta,
                            util_err *err);
 int output_point_complete(const output *o, size_t point);
+/* Rename the open file (POSIX keeps it open); 0 or −1 with errno. */
+int output_rename(output *o, const char *path);
 /* Write point p's R replicate results and its summary, mark it complete and
  * flush to disk. */
 int output_write_point(output *o, size_t point, const sim_scenario *s, const sim_result *res,

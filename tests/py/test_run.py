@@ -202,3 +202,30 @@ def test_report_names_missing_dataset(tmp_path):
     text.write_text("not hdf5")
     p = arenasim("report", text, check=False)
     assert p.returncode == 2 and "not an HDF5 file" in p.stderr
+
+
+def test_kill_during_file_creation_still_resumes(tmp_path):
+    """A SIGKILL in the first milliseconds (while the HDF5 file is being laid
+    out) must never leave a .part that --resume cannot open."""
+    import signal
+    import time
+    sweep = ROOT / "configs" / "examples" / "sweep-smoke.yaml"
+    for k, delay in enumerate([0.0, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.02]):
+        out = tmp_path / f"k{k}.h5"
+        p = subprocess.Popen([BIN, "run", str(sweep), "-o", str(out), "--quiet"])
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        r = arenasim("run", sweep, "-o", out, "--resume", "--quiet", check=False)
+        assert r.returncode == 0, (delay, r.stderr)
+        with h5py.File(out, "r") as f:
+            assert f["/sweep/complete"][()].all()
+
+
+def test_slurm_partial_resubmission_is_refused(tmp_path):
+    env = dict(__import__("os").environ, SLURM_ARRAY_TASK_ID="2", SLURM_ARRAY_TASK_COUNT="1",
+               SLURM_ARRAY_TASK_MIN="2", SLURM_ARRAY_TASK_MAX="2")
+    out = tmp_path / "e.h5"
+    r = subprocess.run([BIN, "run", str(SMOKE), "-o", str(out)], env=env, capture_output=True, text=True)
+    assert r.returncode == 2 and "--shard I/N" in r.stderr
+    assert not any(tmp_path.iterdir())
