@@ -348,6 +348,8 @@ static int read_csv(FILE *fp, const char *path, const int *features, int n_feat,
         lineno++;
         if (line[strspn(line, " \t\r\n")] == '\0')
             continue;
+        if (!have_header && !strncmp(line, "\xEF\xBB\xBF", 3)) /* UTF-8 byte-order mark */
+            memmove(line, line + 3, strlen(line + 3) + 1);
         int n = csv_split(line, &f, &cap);
         if (n < 0)
             rc = util_err_set(err, UTIL_EINPUT, "unterminated quoted field");
@@ -663,6 +665,7 @@ typedef struct {
     char *ma, *mb, *win;
     double ts;
     int skip;
+    int want[FEAT_N]; /* features requested (others are skipped unparsed) */
     double va[FEAT_N], vb[FEAT_N];
     int fa[FEAT_N], fb[FEAT_N];
 } fc_rec;
@@ -691,7 +694,7 @@ static int fc_metadata(jrd *j, fc_rec *r)
             side = !strcmp(j->str, battles_feature_columns[f][0]) ? 0
                    : !strcmp(j->str, battles_feature_columns[f][1]) ? 1
                                                                     : -1;
-        if (side < 0) {
+        if (side < 0 || !r->want[f - 1]) {
             if (jr_skip(j, 1))
                 return UTIL_EINPUT;
             continue;
@@ -815,6 +818,8 @@ static int read_fastchat(jrd *j, const int *features, int n_feat, battles_data *
     int more, first = 1, rc;
     long rec = 0;
     memset(&r, 0, sizeof r);
+    for (int k = 0; k < n_feat; k++)
+        r.want[features[k]] = 1;
     reader_init(&rd, n_feat);
     rc = jr_expect(j, '[');
     while (!rc) {

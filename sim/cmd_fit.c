@@ -180,7 +180,7 @@ static int takes_value(const char *opt)
 
 static int fit_parse(int argc, char **argv, fit_args *a, util_err *err)
 {
-    int rc = UTIL_OK, ci_given = 0;
+    int rc = UTIL_OK;
     memset(a, 0, sizeof *a);
     a->penalty = PENALTY_FASTCHAT;
     a->ci = CI_SANDWICH;
@@ -214,7 +214,6 @@ static int fit_parse(int argc, char **argv, fit_args *a, util_err *err)
                 val = argv[++i];
             else
                 return util_err_set(err, UTIL_EINPUT, "%s needs a value", opt);
-            ci_given |= !strcmp(opt, "--ci");
             rc = fit_option(opt, val, a, err);
         } else if (!a->path)
             a->path = arg;
@@ -225,7 +224,6 @@ static int fit_parse(int argc, char **argv, fit_args *a, util_err *err)
         rc = util_err_set(err, UTIL_EINPUT, "missing BATTLES file");
     if (!rc && a->elo && a->style)
         rc = util_err_set(err, UTIL_EINPUT, "--elo and --style are exclusive");
-    (void)ci_given;
     return rc;
 }
 
@@ -258,8 +256,11 @@ static int apply_min_battles(battles_data *d, const fit_args *a, util_err *err)
     if (m < 2)
         rc = util_err_set(err, UTIL_EINPUT, "%s: only %d model(s) with at least %ld battles; need 2", a->path, m,
                           a->min_battles);
-    else if (drop)
+    else if (drop) {
+        fprintf(stderr, "arenasim fit: %s: dropped %d model(s) with fewer than %ld battles (and their battles)\n",
+                a->path, drop, a->min_battles > 1 ? a->min_battles : 1);
         battles_subset(d, keep);
+    }
     free(b);
     free(keep);
     return rc;
@@ -338,8 +339,7 @@ static int fit_style(const battles_data *d, const fit_args *a, fit_result *res, 
     rating_scores(r, n, NULL, res->anchor, a->anchor_score, res->score);
     if (cov) {
         double zq = gsl_cdf_ugaussian_Pinv(0.5 + 0.5 * a->level);
-        for (int i = 0; i < n; i++)
-            memcpy(cr + (size_t)i * (size_t)n, cov + (size_t)i * P, (size_t)n * sizeof(double));
+        rating_cov_ratings(cov, n, F, cr);
         rating_ci_from_cov(res->score, cr, n, NULL, res->anchor, a->level, res->lo, res->hi);
         for (int f = 0; f < F; f++) {
             double sd = sqrt(fmax(0, cov[(size_t)(n + f) * P + (size_t)(n + f)]));
@@ -362,7 +362,7 @@ out:
 static int fit_elo(battles_data *d, const fit_args *a, fit_result *res, util_err *err)
 {
     if (!d->rows)
-        return util_err_set(err, UTIL_EINPUT, "--elo needs per-battle rows; %s is counts-json", a->path);
+        return util_err_set(err, UTIL_EINPUT, "--elo needs per-battle rows (counts-json has none)");
     battles_sort_by_time(d);
     rating_elo(d->rows, a->elo_k, res->score);
     double shift = res->anchor >= 0 ? a->anchor_score - res->score[res->anchor] : 0;

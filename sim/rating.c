@@ -662,23 +662,35 @@ static void slot_add(const style_slot *s, double *loss, double *g, double *h, si
             h[i * p + j] += s->h[i * p + j];
 }
 
+/* Blocks accumulated per parallel region: all of them when their partial
+ * sums fit in RATING_SLOT_BYTES (one fork/join per pass), at least `threads`. */
+#define RATING_SLOT_BYTES ((size_t)64 << 20)
+static int style_wave(size_t nrows, size_t p, int threads)
+{
+    size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK, fit = RATING_SLOT_BYTES / (p * p * sizeof(double) + 1);
+    if (threads <= 1)
+        return 1;
+    size_t wv = nblk < fit ? nblk : fit;
+    return wv > (size_t)threads ? (int)wv : threads;
+}
+
 /* Sum over all rows, block by block in block order (bitwise independent of
  * the thread count). g, h: totals (h full p×p after symmetrising). */
 static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, double *g, double *h)
 {
     size_t nrows = c->rows->n, p = w->p;
     size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK;
-    int T = threads > 1 ? threads : 1;
+    int T = threads > 1 ? threads : 1, W = style_wave(nrows, p, threads);
     double loss = 0;
     if (c->mode != 1) {
         memset(g, 0, p * sizeof *g);
         memset(h, 0, p * p * sizeof *h);
     }
-    for (size_t b0 = 0; b0 < nblk; b0 += (size_t)T) {
-        size_t nb = nblk - b0 < (size_t)T ? nblk - b0 : (size_t)T;
+    for (size_t b0 = 0; b0 < nblk; b0 += (size_t)W) {
+        size_t nb = nblk - b0 < (size_t)W ? nblk - b0 : (size_t)W;
         if (T > 1 && nb > 1) {
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(T) schedule(static, 1)
+#pragma omp parallel for num_threads(T) schedule(dynamic, 1)
 #endif
             for (size_t k = 0; k < nb; k++) {
                 size_t lo = (b0 + k) * RATING_BLOCK, hi = lo + RATING_BLOCK < nrows ? lo + RATING_BLOCK : nrows;
@@ -734,9 +746,12 @@ static int style_exist(const rating_rows *rows, const double *wt, rating_style_w
 
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
-                          const rating_style_opts *o, const double *init,
+                          const rating_style_opts *o, const double *init, int z_ready,
                           double *r, double *gamma, double *cov, util_err *err)
 {
+    static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
+    if (!o)
+        o = &defaults;
     int n = rows->n_models, F = rows->n_feat, rc, it, threads = o->threads > 1 ? o->threads : 1;
     size_t p = w->p, pin;
     double tol = o->tol > 0 ? o->tol : 1e-10, wsum = 0, lr, lg;
@@ -748,14 +763,14 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         return util_err_set(err, UTIL_EINPUT, "bt_style: no battles");
     for (size_t i = 0; i < rows->n; i++)
         wsum += wt ? wt[i] : 1.0;
-    rc = style_zscore(rows, w, err);
+    rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
     if (!rc && o->penalty != PENALTY_FASTCHAT)
         rc = style_exist(rows, wt, w, err);
     if (rc)
         return rc;
     style_lambdas(o->penalty, wsum, &lr, &lg);
     pin = o->penalty == PENALTY_FASTCHAT ? 0 : 1;
-    slots_ensure(w, threads);
+    slots_ensure(w, style_wave(rows->n, p, threads));
     if (init)
         memcpy(w->theta, init, p * sizeof(double));
     else
@@ -768,14 +783,16 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
             break;
         if (newton_step(w->h, w->grad, w->fac, w->delta, pin))
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: Newton system not positive definite at iteration %d", it);
+        /* Damped step. Each trial point gets the full pass (loss, gradient,
+         * Hessian): the full step is almost always accepted, so this costs
+         * one pass over the rows per iteration. */
         double step = 1.0, lnew = 0;
         int k;
         c.theta = w->tnew;
-        c.mode = 1;
         for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
             for (size_t q = 0; q < p; q++)
                 w->tnew[q] = w->theta[q] + step * w->delta->data[q];
-            lnew = style_pass(&c, w, threads, NULL, NULL) + style_penalize(w, w->tnew, lr, lg, NULL, NULL);
+            lnew = style_pass(&c, w, threads, g, h) + style_penalize(w, w->tnew, lr, lg, g, h);
             if (lnew <= loss + 1e-12 * fabs(loss))
                 break;
         }
@@ -783,8 +800,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: line search failed at iteration %d", it);
         memcpy(w->theta, w->tnew, p * sizeof(double));
         c.theta = w->theta;
-        c.mode = 0;
-        loss = style_pass(&c, w, threads, g, h) + style_penalize(w, w->theta, lr, lg, g, h);
+        loss = lnew;
     }
     if (it == max_iter)
         return util_err_set(err, UTIL_ERUNTIME, "bt_style: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
@@ -807,7 +823,14 @@ int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err)
 {
-    return style_fit_core(rows, weights, w, o, NULL, r, gamma, cov, err);
+    return style_fit_core(rows, weights, w, o, NULL, 0, r, gamma, cov, err);
+}
+
+void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out)
+{
+    size_t n = (size_t)n_models, P = n + (size_t)n_feat;
+    for (size_t i = 0; i < n; i++)
+        memmove(out + i * n, cov + i * P, n * sizeof *out);
 }
 
 /* ---- Elo ------------------------------------------------------------------- */
@@ -998,8 +1021,11 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
                            double *lo, double *hi, double *glo, double *ghi,
                            util_err *err)
 {
+    static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
     int n = rows->n_models, F = rows->n_feat, R = bo->rounds, T = bo->threads > 1 ? bo->threads : 1, rc;
     size_t P = (size_t)n + (size_t)F;
+    if (!so)
+        so = &defaults;
     if (R < 1)
         return util_err_set(err, UTIL_EINPUT, "bootstrap needs at least 1 round, got %d", R);
     double *theta0 = util_malloc(P * sizeof(double));
@@ -1020,6 +1046,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         double *th = util_malloc(P * sizeof(double));
         gsl_rng *g = rng_alloc();
         rating_style_opts o1 = *so;
+        int z_ready = 0; /* z-scoring is fixed from the full data: once per thread */
         o1.threads = 1;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -1028,7 +1055,8 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
                 wt[i] = (double)gsl_ran_poisson(g, 1.0);
-            codes[k] = style_fit_core(rows, wt, w, &o1, theta0, th, th + n, NULL, &errs[k]);
+            codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
+            z_ready = 1;
             if (!codes[k]) {
                 double *v = vals + (size_t)k * P;
                 rating_scores(th, n, shown, anchor, anchor_score, v);

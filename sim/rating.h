@@ -110,6 +110,11 @@ int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err);
 
+/* The ratings block of a bt_style covariance: out[n_models²] (row-major) =
+ * cov[i][j] for i, j < n_models, from the (n_models+n_feat)² matrix, ready
+ * for rating_ci_from_cov. out may be cov itself (compacted in place). */
+void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out);
+
 /* Online Elo in row order: K-factor k, base 10, scale 400, all start at 1000,
  * ties ½. score[n_models] out, in points (not anchored). */
 void rating_elo(const rating_rows *rows, double k, double *score);

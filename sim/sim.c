@@ -713,6 +713,8 @@ static int estimator_scores(const sim_scenario *s, sim_ws *w, int est, util_err 
         return rc;
     rating_scores(w->r, n, w->shown, s->anchor, p->anchor_score, w->score);
     if (want_cov) {
+        if (est == EST_BT_STYLE) /* keep the ratings block of the (n+F)² covariance */
+            rating_cov_ratings(w->cov, n, s->n_feat_ctl, w->cov);
         rating_ci_from_cov(w->score, w->cov, n, w->shown, s->anchor, p->ci_level, w->lo, w->hi);
     } else if (p->ci == CI_BOOTSTRAP) {
         rating_boot_opts bo = {p->seed, 0, 0, p->n_bootstrap, 1, p->ci_level};
