@@ -157,22 +157,24 @@ def test_battles_export_refits_to_stored_scores(tmp_path):
     with h5py.File(out, "r") as f:
         names = [n.decode() if isinstance(n, bytes) else n for n in f["/axes/model"][()]]
         score = f["/results/score"][0, 3]
+        lo, hi = f["/results/ci_lo"][0, 3], f["/results/ci_hi"][0, 3]
         sel = int(f["/results/selected_variant"][0, 3, 0])
     fitted = tmp_path / "fit.csv"
     arenasim("fit", csv, "--format", "csv", "--anchor", "anchor-8x7b=1114", "-o", fitted)
-    rows = {r.split(",")[0]: float(r.split(",")[1]) for r in fitted.read_text().splitlines()[1:]}
     slot_name = {n: n for n in names[:-2]}
     slot_name[f"gamer-base#v{sel}"] = names[-2]
     slot_name["gamer-base (released)"] = names[-1]
-    for model, value in rows.items():
-        i = names.index(slot_name[model])
-        assert abs(value - score[0, i]) < 1e-6, (model, value, score[0, i])
     styled = tmp_path / "fit_style.csv"
     arenasim("fit", csv, "--style", "--anchor", "anchor-8x7b=1114", "-o", styled)
-    rows = {r.split(",")[0]: float(r.split(",")[1]) for r in styled.read_text().splitlines()[1:]}
-    for model, value in rows.items():
-        i = names.index(slot_name[model])
-        assert abs(value - score[1, i]) < 1e-6, (model, value, score[1, i])
+    # score, and the sandwich CI bounds, agree for bt (e = 0) and bt_style (e = 1)
+    for e, path in ((0, fitted), (1, styled)):
+        lines = path.read_text().splitlines()
+        col = {c: k for k, c in enumerate(lines[0].split(","))}
+        for line in lines[1:]:
+            v = line.split(",")
+            i = names.index(slot_name[v[col["model"]]])
+            for name, stored in (("score", score), ("ci_lo", lo), ("ci_hi", hi)):
+                assert abs(float(v[col[name]]) - stored[e, i]) < 1e-6, (e, v[0], name)
 
 
 @pytest.mark.parametrize("args,needle", [
