@@ -34,7 +34,8 @@ static const char *const NEEDED[] = {
     "released_rank_q95", "score_inflation_mean", "score_inflation_se", "rank_inflation_mean",
     "real_gain_mean", "selection_on_noise_mean", "style_gain_mean", "share_removed",
     "share_removed_ci_lo", "share_removed_ci_hi", "kendall_tau_mean", "gamma_mean",
-    "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean"};
+    "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean",
+    "fit_failures"};
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
 
 static const double *get(const report *r, const char *name, size_t p, size_t stride)
@@ -155,6 +156,11 @@ static void print_point(const report *r, size_t p)
         printf("  (not complete in this file)\n");
         return;
     }
+    const double *fail = get(r, "fit_failures", p, EST_N);
+    if (fail[0] + fail[1] + fail[2] > 0)
+        printf("  warning: fits without a finite MLE (left out of the summaries): bt %.0f, "
+               "bt_style %.0f, elo %.0f replicate(s); see /results/fit_status\n",
+               fail[0], fail[1], fail[2]);
     for (int g = 0; g < r->G; g++)
         print_vendor(r, p, g);
     const double *tau = get(r, "kendall_tau_mean", p, EST_N), *gam = get(r, "gamma_mean", p, FEAT_N);

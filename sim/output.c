@@ -32,7 +32,7 @@ enum { AX_NONE = -1, AX_MODEL = 0, AX_EST, AX_FEAT, AX_VENDOR };
 static const char *const axis_names[] = {"model", "estimator", "feature", "vendor"};
 
 /* How a per-replicate dataset reads its values from a sim_result. */
-enum { F_DPTR, F_IPTR, F_DARR, F_DSCALAR };
+enum { F_DPTR, F_IPTR, F_DARR, F_IARR, F_DSCALAR };
 
 typedef struct {
     const char *name, *desc;
@@ -69,6 +69,7 @@ static const result_spec results[] = {
     R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top 10 by θ that is in the top 10 by score"),
     R_("tie_share", F_DSCALAR, tie_share, AX_NONE, AX_NONE, "share of final-leaderboard votes that are ties (either kind)"),
     R_("bothbad_share", F_DSCALAR, bothbad_share, AX_NONE, AX_NONE, "share of ties that are 'tie (bothbad)'"),
+    R_("fit_status", F_IARR, fit_status, AX_EST, AX_NONE, "0 fitted; 1 the final fit had no finite MLE or did not converge (values NaN); 2 the selection fit failed (whole replicate NaN)"),
 };
 #define N_RESULTS (sizeof results / sizeof results[0])
 
@@ -78,7 +79,7 @@ enum {
     S_LISTED_RANK_Q95, S_LISTED_SCORE_MEAN, S_RELEASED_RANK_MED, S_RELEASED_RANK_Q05,
     S_RELEASED_RANK_Q95, S_TRUE_RANK_MED, S_TRUE_RANK_Q05, S_TRUE_RANK_Q95, S_REAL_GAIN,
     S_SELECTION, S_STYLE, S_SELECTION_NEUTRAL, S_SHARE, S_SHARE_LO, S_SHARE_HI, S_KENDALL,
-    S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, N_SUMMARY
+    S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, N_SUMMARY
 };
 
 typedef struct {
@@ -112,6 +113,7 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_GAMMA] = {"gamma_mean", "mean fitted style coefficient (log-odds per sd)", {AX_FEAT, AX_NONE}},
     [S_TIE] = {"tie_share_mean", "mean share of ties among final votes", {AX_NONE, AX_NONE}},
     [S_BOTHBAD] = {"bothbad_share_mean", "mean share of bothbad among ties", {AX_NONE, AX_NONE}},
+    [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
 };
 
 struct output {
@@ -493,7 +495,7 @@ output *output_create(const char *path, const config *c, const sim_scenario *s,
     for (size_t k = 0; k < N_RESULTS && !rc; k++) {
         const result_spec *r = &results[k];
         snprintf(p, sizeof p, "/results/%s", r->name);
-        rc |= create_dataset(o, p, r->field == F_IPTR ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, 1,
+        rc |= create_dataset(o, p, (r->field == F_IPTR || r->field == F_IARR) ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, 1,
                              r->ax, r->desc);
     }
     for (int k = 0; k < N_SUMMARY && !rc; k++) {
@@ -604,6 +606,9 @@ static void pack_result(const output *o, const result_spec *r, const sim_result 
         case F_DARR:
             memcpy((double *)buf + (size_t)k * m, base, m * sizeof(double));
             break;
+        case F_IARR:
+            memcpy((int *)buf + (size_t)k * m, base, m * sizeof(int));
+            break;
         default:
             ((double *)buf)[k] = *(const double *)base;
         }
@@ -664,6 +669,8 @@ static void summarise_vendor(output *o, const sim_scenario *s, const sim_result 
     for (int g = 0; g < G; g++) {
         size_t ml = (size_t)(s->p->n_models + 2 * g);
         double *x = gather(o, res, R, offsetof(sim_result, true_rank), ml, 1);
+        for (int k = 0; k < R; k++)
+            x[k] = x[k] > 0 ? x[k] : NAN; /* 0: unrated replicate */
         out[S_TRUE_RANK_MED][g] = quant(o, x, R, 0.5);
         out[S_TRUE_RANK_Q05][g] = quant(o, x, R, 0.05);
         out[S_TRUE_RANK_Q95][g] = quant(o, x, R, 0.95);
@@ -693,6 +700,9 @@ static void summarise_global(output *o, const sim_result *res, int R, double *ou
         for (int k = 0; k < R; k++)
             x[k] = res[k].spearman[est];
         out[S_SPEARMAN][est] = metrics_mean(x, (size_t)R, 1);
+        out[S_FAILURES][est] = 0;
+        for (int k = 0; k < R; k++)
+            out[S_FAILURES][est] += res[k].fit_status[est] != SIM_FIT_OK;
     }
     for (int f = 0; f < FEAT_N; f++)
         out[S_GAMMA][f] = metrics_mean(&res[0].gamma[f], (size_t)R, sizeof(sim_result) / sizeof(double));
@@ -751,7 +761,7 @@ int output_write_point(output *o, size_t point, const sim_scenario *s, const sim
         const result_spec *r = &results[k];
         snprintf(p, sizeof p, "/results/%s", r->name);
         pack_result(o, r, res, R, o->buf);
-        hid_t mt = r->field == F_IPTR ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
+        hid_t mt = (r->field == F_IPTR || r->field == F_IARR) ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
         if (write_slice(o->file, p, point, mt, o->buf) < 0)
             return h5_fail(err, "write /results", o->path);
     }

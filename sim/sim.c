@@ -628,7 +628,8 @@ static void true_scores(const sim_scenario *s, sim_ws *w, int n)
     rating_scores(w->r_true, n, w->shown, s->anchor, s->p->anchor_score, w->s_true);
 }
 
-static int final_fits(const sim_scenario *s, sim_ws *w, sim_result *out, util_err *err);
+static void final_fits(const sim_scenario *s, sim_ws *w, sim_result *out);
+static void clear_estimator(const sim_scenario *s, int est, sim_result *out);
 
 static int run_once(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
                     int neutral, util_err *err)
@@ -661,29 +662,52 @@ int sim_generate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
     return run_once(s, w, point, rep, 0, err);
 }
 
+/* A replicate whose selection fit has no finite MLE (e.g. a variant that
+ * won every one of a few testing battles) has no leaderboard: everything is
+ * NaN and fit_status says why; the run goes on. */
+static void result_unrated(const sim_scenario *s, sim_result *out)
+{
+    const params *p = s->p;
+    for (int m = 0; m < s->n_slots; m++)
+        out->theta[m] = out->true_score[m] = out->battles[m] = NAN, out->true_rank[m] = 0;
+    for (int est = 0; est < EST_N; est++) {
+        clear_estimator(s, est, out);
+        out->fit_status[est] = p->estimators[est] ? SIM_FIT_SELECTION_FAILED : SIM_FIT_OK;
+    }
+    for (int f = 0; f < FEAT_N; f++)
+        out->gamma[f] = NAN;
+    for (int g = 0; g < p->n_gaming; g++) {
+        out->selected[g] = -1;
+        out->true_sel[g] = out->true_base[g] = NAN;
+        out->real_gain[g] = out->selection[g] = out->style[g] = NAN;
+        for (int est = 0; est < EST_N; est++)
+            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] = NAN;
+    }
+    out->tie_share = out->bothbad_share = NAN;
+}
+
 int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
                   sim_result *out, util_err *err)
 {
     const params *p = s->p;
-    int rc;
+    util_err fit_err;
     for (int g = 0; g < p->n_gaming; g++)
         out->selection_neutral[g] = NAN;
-    if (p->neutral_rerun && p->estimators[EST_BT_STYLE]) {
-        rc = run_once(s, w, point, rep, 1, err);
-        if (!rc)
-            rc = final_fits(s, w, out, err);
-        if (rc)
-            return util_err_prefix(err, "style-neutral rerun");
+    if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
+        run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
+        final_fits(s, w, out);
         for (int g = 0; g < p->n_gaming; g++)
             out->selection_neutral[g] = out->selection[g];
     }
     double keep[PARAMS_MAX_GAMING];
     memcpy(keep, out->selection_neutral, sizeof(double) * (size_t)p->n_gaming);
-    rc = run_once(s, w, point, rep, 0, err);
-    if (!rc)
-        rc = final_fits(s, w, out, err);
+    if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
+        final_fits(s, w, out);
+    else
+        result_unrated(s, out);
     memcpy(out->selection_neutral, keep, sizeof(double) * (size_t)p->n_gaming);
-    return rc;
+    (void)err;
+    return UTIL_OK;
 }
 
 /* ---- final leaderboards and measurements -------------------------------- */
@@ -827,20 +851,26 @@ static void vendor_measures(const sim_scenario *s, sim_ws *w, sim_result *out)
     }
 }
 
-static int final_fits(const sim_scenario *s, sim_ws *w, sim_result *out, util_err *err)
+/* Final leaderboards. An estimator whose fit has no finite MLE or does not
+ * converge is recorded in fit_status and left NaN; the others go on. */
+static void final_fits(const sim_scenario *s, sim_ws *w, sim_result *out)
 {
     const params *p = s->p;
+    util_err err;
     fill_truth(s, w, out);
     for (int f = 0; f < FEAT_N; f++)
         out->gamma[f] = NAN;
     for (int est = 0; est < EST_N; est++) {
+        out->fit_status[est] = SIM_FIT_OK;
         if (!p->estimators[est]) {
             clear_estimator(s, est, out);
             continue;
         }
-        int rc = estimator_scores(s, w, est, err);
-        if (rc)
-            return util_err_prefix(err, "final leaderboard (%s)", params_estimator_names[est]);
+        if (estimator_scores(s, w, est, &err) != UTIL_OK) {
+            clear_estimator(s, est, out);
+            out->fit_status[est] = SIM_FIT_FAILED;
+            continue;
+        }
         store_estimator(s, w, est, p->ci != CI_NONE && est != EST_ELO, out);
         agreement(s, w, est, out);
         if (est == EST_BT_STYLE)
@@ -848,7 +878,6 @@ static int final_fits(const sim_scenario *s, sim_ws *w, sim_result *out, util_er
                 out->gamma[s->feat_ctl[k]] = w->gamma[k];
     }
     vendor_measures(s, w, out);
-    return UTIL_OK;
 }
 
 int sim_fixed_pair(const sim_scenario *s, sim_ws *w, int ea, int eb, long n, uint64_t point,

@@ -87,7 +87,11 @@ typedef struct {
     double *real_gain, *selection, *style, *selection_neutral; /* [g] */
     double kendall[EST_N], spearman[EST_N], topk[EST_N];
     double tie_share, bothbad_share;
+    int fit_status[EST_N]; /* SIM_FIT_* */
 } sim_result;
+
+/* fit_status: why an estimator has no values in a replicate. */
+enum { SIM_FIT_OK = 0, SIM_FIT_FAILED = 1, SIM_FIT_SELECTION_FAILED = 2 };
 
 void sim_result_alloc(sim_result *r, int n_slots, int n_gaming);
 void sim_result_free(sim_result *r);
@@ -97,7 +101,8 @@ typedef struct sim_ws sim_ws;
 sim_ws *sim_ws_alloc(const sim_scenario *s);
 void sim_ws_free(sim_ws *w);
 
-/* Simulate replicate `rep` of point `point` and measure it. */
+/* Simulate replicate `rep` of point `point` and measure it. Fits without a
+ * finite MLE do not fail the replicate: see fit_status. */
 int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep,
                   sim_result *out, util_err *err);
 

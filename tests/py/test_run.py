@@ -231,3 +231,24 @@ def test_slurm_partial_resubmission_is_refused(tmp_path):
     r = subprocess.run([BIN, "run", str(SMOKE), "-o", str(out)], env=env, capture_output=True, text=True)
     assert r.returncode == 2 and "--shard I/N" in r.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_fits_without_finite_mle_are_flagged_not_fatal(tmp_path):
+    """27 variants with 3 testing battles each: some variant wins or loses all
+    of them, so the selection fit has no finite MLE. The run must finish,
+    flag those replicates in /results/fit_status and keep them out of the
+    summaries, and the report must say so."""
+    cfg = scenario(tmp_path, "few.yaml", replicates=10,
+                   gaming=[{"vendor": "g", "base": {"name": "gbase", "theta": 1210,
+                                                    "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
+                            "variants": 27, "testing_battles": 3}])
+    out = tmp_path / "few.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        status = f["/results/fit_status"][0]               # replicate × estimator
+        fails = f["/summary/fit_failures"][0]
+        score = f["/results/score"][0]
+    assert (status[:, :2] == 2).any()
+    assert np.array_equal(fails[:2], (status[:, :2] != 0).sum(axis=0))
+    assert np.all(np.isnan(score[status[:, 0] == 2, 0]))
+    assert "fits without a finite MLE" in arenasim("report", out).stdout
