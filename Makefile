@@ -19,9 +19,12 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
-ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) \
-  -DARENASIM_GIT_REV='"$(GIT_REV)"' -DARENASIM_CFLAGS='"$(CFLAGS_BASE) $(CFLAGS)"'
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Ibuild
 LIBS = $(PKG_LIBS) -fopenmp -lm
+# Rebuild everything when the flags change (e.g. SANITIZE=...), and record the
+# git revision and flags for /provenance in build/version.h.
+STAMP := build/flags.stamp
+CHANGED = mkdir -p build; printf '%s\n' "$(1)" | cmp -s - $(2) || printf '%s\n' "$(1)" > $(2)
 
 LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
@@ -30,7 +33,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test test-unit test-py bench clean figures test-slurm calibrate
+.PHONY: all deps deps-build run test test-unit test-py bench clean figures FORCE test-slurm calibrate
 all: bin/arenasim
 
 deps:
@@ -38,7 +41,18 @@ deps:
 deps-build:
 	@scripts/deps.sh build
 
-build/obj/%.o: sim/%.c | deps-build
+$(STAMP): FORCE
+	@$(call CHANGED,$(ALL_CFLAGS) $(LDFLAGS),$@)
+
+build/version.h: FORCE
+	@mkdir -p build; printf '#define ARENASIM_GIT_REV "%s"\n#define ARENASIM_CFLAGS "%s"\n' \
+	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" | cmp -s - $@ || \
+	  printf '#define ARENASIM_GIT_REV "%s"\n#define ARENASIM_CFLAGS "%s"\n' \
+	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" > $@
+
+build/obj/output.o: build/version.h
+
+build/obj/%.o: sim/%.c $(STAMP) | deps-build
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -50,11 +64,11 @@ bin/arenasim: build/obj/main.o build/libarenasim.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/tests/%: tests/unit/%.c build/libarenasim.a
+build/tests/%: tests/unit/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) -lcmocka
 
-build/bench/%: bench/%.c build/libarenasim.a
+build/bench/%: bench/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
 
