@@ -44,6 +44,7 @@ struct sim_ws {
     size_t *idx;         /* [2 · final-fit models] sort scratch */
     double *dwork;       /* [2 · final-fit models] scratch */
     int selected[PARAMS_MAX_GAMING];
+    uint64_t point, rep;  /* the replicate being simulated */
 };
 
 /* ---- pure model math ---------------------------------------------------- */
@@ -636,6 +637,8 @@ static int run_once(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t r
 {
     const params *p = s->p;
     rng_set_stream(w->rng, p->seed, point, rep, RNG_PURPOSE_SIM, 0);
+    w->point = point;
+    w->rep = rep;
     w->nb = 0;
     draw_population(s, w, neutral);
     public_battles(s, w);
@@ -741,7 +744,8 @@ static int estimator_scores(const sim_scenario *s, sim_ws *w, int est, util_err 
             rating_cov_ratings(w->cov, n, s->n_feat_ctl, w->cov);
         rating_ci_from_cov(w->score, w->cov, n, w->shown, s->anchor, p->ci_level, w->lo, w->hi);
     } else if (p->ci == CI_BOOTSTRAP) {
-        rating_boot_opts bo = {p->seed, 0, 0, p->n_bootstrap, 1, p->ci_level};
+        /* bootstrap rounds of this replicate: streams (seed, point, replicate, BOOTSTRAP, k) */
+        rating_boot_opts bo = {p->seed, w->point, w->rep, p->n_bootstrap, 1, p->ci_level};
         if (est == EST_BT) {
             rating_fit_opts fo = {0, 0};
             rc = rating_bt_bootstrap(w->tab_fin, &fo, &bo, w->shown, s->anchor, p->anchor_score,
