@@ -96,6 +96,26 @@ static void unload(report *r)
     free(r->complete);
 }
 
+/* printf's widths count bytes; pad by displayed characters (UTF-8). */
+static void put_cell(const char *s, int width)
+{
+    int chars = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        chars += (*c & 0xC0) != 0x80;
+    fputs(s, stdout);
+    for (; chars < width; chars++)
+        putchar(' ');
+}
+
+static void put_row(const char *label, char c[EST_N][48])
+{
+    printf("    ");
+    put_cell(label, 35);
+    for (int e = 0; e < EST_N; e++)
+        put_cell(c[e], 19);
+    putchar('\n');
+}
+
 static void rank_cell(char *buf, size_t n, double med, double lo, double hi)
 {
     if (isnan(med))
@@ -109,14 +129,15 @@ static void print_vendor(const report *r, size_t p, int g)
     const int G = r->G, EG = EST_N * G;
     char c[EST_N][48];
     printf("\n  vendor %s — listed variant and released model\n", r->vendor[g]);
-    printf("    %-34s %-18s %-18s %-18s\n", "", "bt (raw)", "bt_style", "elo");
+    char head[EST_N][48] = {"bt (raw)", "bt_style", "elo"};
+    put_row("", head);
     const char *rows[][4] = {{"listed rank, median [90%]", "listed_rank_median", "listed_rank_q05", "listed_rank_q95"},
                              {"released rank, median [90%]", "released_rank_median", "released_rank_q05", "released_rank_q95"}};
     for (int k = 0; k < 2; k++) {
         for (int e = 0; e < EST_N; e++)
             rank_cell(c[e], sizeof c[e], get(r, rows[k][1], p, EG)[e * G + g],
                       get(r, rows[k][2], p, EG)[e * G + g], get(r, rows[k][3], p, EG)[e * G + g]);
-        printf("    %-34s %-18s %-18s %-18s\n", rows[k][0], c[0], c[1], c[2]);
+        put_row(rows[k][0], c);
     }
     for (int e = 0; e < EST_N; e++) {
         double m = get(r, "score_inflation_mean", p, EG)[e * G + g];
@@ -126,15 +147,17 @@ static void print_vendor(const report *r, size_t p, int g)
         else
             snprintf(c[e], sizeof c[e], "%+.1f ± %.1f", m, se);
     }
-    printf("    %-34s %-18s %-18s %-18s\n", "score inflation (points, ± se)", c[0], c[1], c[2]);
+    put_row("score inflation (points, ± se)", c);
     for (int e = 0; e < EST_N; e++) {
         double m = get(r, "rank_inflation_mean", p, EG)[e * G + g];
         snprintf(c[e], sizeof c[e], isnan(m) ? "—" : "%+.1f", m);
     }
-    printf("    %-34s %-18s %-18s %-18s\n", "rank inflation (mean, ranks)", c[0], c[1], c[2]);
+    put_row("rank inflation (mean, ranks)", c);
     rank_cell(c[0], sizeof c[0], get(r, "true_rank_median", p, G)[g],
               get(r, "true_rank_q05", p, G)[g], get(r, "true_rank_q95", p, G)[g]);
-    printf("    %-34s %s\n", "true rank of the listed variant", c[0]);
+    printf("    ");
+    put_cell("true rank of the listed variant", 35);
+    printf("%s\n", c[0]);
     double gain = get(r, "real_gain_mean", p, G)[g], sel = get(r, "selection_on_noise_mean", p, G)[g];
     double sty = get(r, "style_gain_mean", p, G)[g], neu = get(r, "selection_on_noise_neutral_mean", p, G)[g];
     printf("    listed raw score − θ̃_base = %+.1f points:\n", gain + sel + sty);
@@ -221,12 +244,8 @@ int cmd_report(int argc, char **argv)
     size_t done = 0;
     for (size_t p = 0; p < r.n_points; p++)
         done += r.complete[p] != 0;
-    hsize_t dims[8];
-    int rank;
-    double *sc = output_read_doubles(r.f, "/results/score", dims, &rank, &err);
-    printf("arenasim report: %s — %zu point(s), %zu complete, %llu replicates each\n", argv[1],
-           r.n_points, done, sc ? (unsigned long long)dims[1] : 0ULL);
-    free(sc);
+    printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", argv[1],
+           r.n_points, done, output_read_int_attr(r.f, "/sweep", "replicates"));
     printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃)\n");
     if (r.n_points <= 8 || r.G == 0)
         for (size_t p = 0; p < r.n_points; p++)

@@ -778,6 +778,19 @@ int output_close(output *o, util_err *err)
 
 /* ---- reading ------------------------------------------------------------ */
 
+long long output_read_int_attr(hid_t file, const char *obj, const char *name)
+{
+    long long v = -1;
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
+        v = -1;
+    if (a >= 0)
+        H5Aclose(a);
+    return v;
+}
+
 hid_t output_open_read(const char *path, util_err *err)
 {
     if (access(path, R_OK) != 0) {

@@ -48,6 +48,8 @@ int output_close(output *o, util_err *err);
 hid_t output_open_read(const char *path, util_err *err);
 /* Read string attribute `name` of object `obj` (malloc'd) or NULL. */
 char *output_read_str_attr(hid_t file, const char *obj, const char *name);
+/* Read integer attribute `name` of object `obj`, or −1. */
+long long output_read_int_attr(hid_t file, const char *obj, const char *name);
 /* Read a whole dataset as doubles (malloc'd, *n elements, dims out). */
 double *output_read_doubles(hid_t file, const char *path, hsize_t *dims, int *rank,
                             util_err *err);
