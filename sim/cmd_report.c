@@ -35,7 +35,7 @@ static const char *const NEEDED[] = {
     "real_gain_mean", "selection_on_noise_mean", "style_gain_mean", "share_removed",
     "share_removed_ci_lo", "share_removed_ci_hi", "kendall_tau_mean", "gamma_mean",
     "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean",
-    "fit_failures"};
+    "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median"};
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
 
 static const double *get(const report *r, const char *name, size_t p, size_t stride)
@@ -169,6 +169,44 @@ static void print_vendor(const report *r, size_t p, int g)
            get(r, "share_removed_ci_hi", p, G)[g]);
 }
 
+/* The leaderboard, by median style-controlled rank (raw when bt_style is
+ * off): the top rows and every gaming vendor's slots. */
+static void print_leaderboard(const report *r, size_t p)
+{
+    const int S = r->S, top = 10;
+    const double *score = get(r, "score_mean", p, (size_t)EST_N * S);
+    const double *rank = get(r, "rank_median", p, (size_t)EST_N * S);
+    const double *ts = get(r, "true_score_mean", p, S), *tr = get(r, "true_rank_model_median", p, S);
+    int key = isnan(rank[S + 0]) ? 0 : 1, *order = malloc((size_t)S * sizeof(int)), n = 0;
+    for (int m = 0; m < S; m++)
+        if (!isnan(rank[key * S + m]))
+            order[n++] = m;
+    for (int i = 1; i < n; i++) /* insertion sort by median rank, then mean score */
+        for (int j = i; j > 0; j--) {
+            int a = order[j - 1], b = order[j];
+            double ra = rank[key * S + a], rb = rank[key * S + b];
+            if (ra < rb || (ra == rb && score[key * S + a] >= score[key * S + b]))
+                break;
+            order[j - 1] = b;
+            order[j] = a;
+        }
+    printf("\n  leaderboard (mean scores, median ranks over replicates; sorted by %s rank;\n"
+           "  true = θ̃, the score with infinite style-neutral votes):\n",
+           key ? "bt_style" : "bt");
+    printf("    %-50s %8s %6s %9s %6s %9s %6s\n", "model", "true", "true#", "bt", "#",
+           "bt_style", "#");
+    for (int i = 0; i < n; i++) {
+        int m = order[i];
+        if (i >= top && !strchr(r->model[m], '('))
+            continue;
+        printf("    %-50.50s %8.1f %6.0f %9.1f %6.0f %9.1f %6.0f\n", r->model[m], ts[m], tr[m],
+               score[m], rank[m], score[S + m], rank[S + m]);
+    }
+    if (n > top)
+        printf("    (%d more models in /summary/score_mean)\n", n - top);
+    free(order);
+}
+
 static void print_point(const report *r, size_t p)
 {
     printf("\npoint %zu", p);
@@ -186,6 +224,7 @@ static void print_point(const report *r, size_t p)
                fail[0], fail[1], fail[2]);
     for (int g = 0; g < r->G; g++)
         print_vendor(r, p, g);
+    print_leaderboard(r, p);
     const double *tau = get(r, "kendall_tau_mean", p, EST_N), *gam = get(r, "gamma_mean", p, FEAT_N);
     printf("\n  leaderboard: Kendall τ(score, θ) bt %.3f, bt_style %.3f, elo %.3f\n", tau[0],
            tau[1], tau[2]);

@@ -74,7 +74,8 @@ enum {
     S_LISTED_RANK_Q95, S_LISTED_SCORE_MEAN, S_RELEASED_RANK_MED, S_RELEASED_RANK_Q05,
     S_RELEASED_RANK_Q95, S_TRUE_RANK_MED, S_TRUE_RANK_Q05, S_TRUE_RANK_Q95, S_REAL_GAIN,
     S_SELECTION, S_STYLE, S_SELECTION_NEUTRAL, S_SHARE, S_SHARE_LO, S_SHARE_HI, S_KENDALL,
-    S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, N_SUMMARY
+    S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, S_SCORE_MEAN, S_RANK_MED,
+    S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, N_SUMMARY
 };
 
 typedef struct {
@@ -108,6 +109,10 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_GAMMA] = {"gamma_mean", "mean fitted style coefficient (log-odds per sd)", {AX_FEAT, AX_NONE}},
     [S_TIE] = {"tie_share_mean", "mean share of ties among final votes", {AX_NONE, AX_NONE}},
     [S_BOTHBAD] = {"bothbad_share_mean", "mean share of bothbad among ties", {AX_NONE, AX_NONE}},
+    [S_SCORE_MEAN] = {"score_mean", "mean score of each model slot (arena points)", {AX_EST, AX_MODEL}},
+    [S_RANK_MED] = {"rank_median", "median leaderboard rank of each model slot", {AX_EST, AX_MODEL}},
+    [S_TRUE_SCORE_MEAN] = {"true_score_mean", "mean θ̃ of each model slot (arena points)", {AX_MODEL, AX_NONE}},
+    [S_TRUE_RANK_MODEL_MED] = {"true_rank_model_median", "median true rank (by θ̃) of each model slot", {AX_MODEL, AX_NONE}},
     [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
 };
 
@@ -710,6 +715,29 @@ static void summarise_global(output *o, const sim_result *res, int R, double *ou
     out[S_BOTHBAD][0] = metrics_mean(x, (size_t)R, 1);
 }
 
+/* Per model slot: mean score and median rank per estimator, mean θ̃ and
+ * median true rank (ranks of 0 mark empty slots and are skipped). */
+static void summarise_models(output *o, const sim_scenario *s, const sim_result *res, int R,
+                             double *out[N_SUMMARY])
+{
+    const int S = s->n_slots;
+    for (int m = 0; m < S; m++) {
+        for (int est = 0; est < EST_N; est++) {
+            size_t q = (size_t)est * (size_t)S + (size_t)m;
+            out[S_SCORE_MEAN][q] = metrics_mean(gather(o, res, R, offsetof(sim_result, score), q, 0), (size_t)R, 1);
+            double *x = gather(o, res, R, offsetof(sim_result, rank), q, 1);
+            for (int k = 0; k < R; k++)
+                x[k] = x[k] > 0 ? x[k] : NAN;
+            out[S_RANK_MED][q] = quant(o, x, R, 0.5);
+        }
+        out[S_TRUE_SCORE_MEAN][m] = metrics_mean(gather(o, res, R, offsetof(sim_result, true_score), (size_t)m, 0), (size_t)R, 1);
+        double *x = gather(o, res, R, offsetof(sim_result, true_rank), (size_t)m, 1);
+        for (int k = 0; k < R; k++)
+            x[k] = x[k] > 0 ? x[k] : NAN;
+        out[S_TRUE_RANK_MODEL_MED][m] = quant(o, x, R, 0.5);
+    }
+}
+
 static int write_summary(output *o, size_t point, const sim_scenario *s, const sim_result *res,
                          int R)
 {
@@ -725,6 +753,7 @@ static int write_summary(output *o, size_t point, const sim_scenario *s, const s
     summarise_est_vendor(o, s, res, R, out);
     summarise_vendor(o, s, res, R, out);
     summarise_global(o, res, R, out);
+    summarise_models(o, s, res, R, out);
     int rc = 0;
     char p[128];
     for (int k = 0; k < N_SUMMARY && !rc; k++) {
