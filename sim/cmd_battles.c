@@ -18,7 +18,8 @@
 #include "config.h"
 #include "sim.h"
 
-static const char *const USAGE = "arenasim battles CONFIG -o FILE.csv [--point P] [--replicate R]";
+static const char *const USAGE =
+    "arenasim battles CONFIG -o FILE.csv [--point P] [--replicate R] [--all]";
 
 static const char *const WINNER[] = {"model_a", "model_b", "tie", "tie (bothbad)"};
 static const char *const COLS[FEAT_N][2] = {
@@ -42,7 +43,8 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static int write_csv(const char *path, const sim_scenario *s, const sim_battle *b, size_t n)
+static int write_csv(const char *path, const sim_scenario *s, const sim_battle *b, size_t n,
+                     int all)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -50,14 +52,18 @@ static int write_csv(const char *path, const sim_scenario *s, const sim_battle *
     fputs("model_a,model_b,winner,tstamp,phase", f);
     for (int k = 0; k < FEAT_N; k++)
         fprintf(f, ",%s,%s", COLS[k][0], COLS[k][1]);
-    fputc('\n', f);
+    fputs(all ? ",kept\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
+        if (!all && !b[i].kept)
+            continue;
         put_field(f, s->ent[b[i].a].name);
         fputc(',', f);
         put_field(f, s->ent[b[i].b].name);
         fprintf(f, ",%s,%zu,%s", WINNER[b[i].outcome], i, sim_phase_names[b[i].phase]);
         for (int k = 0; k < FEAT_N; k++)
             fprintf(f, ",%u,%u", b[i].feat_a[k], b[i].feat_b[k]);
+        if (all)
+            fprintf(f, ",%d", b[i].kept);
         fputc('\n', f);
     }
     int bad = ferror(f);
@@ -68,9 +74,12 @@ int cmd_battles(int argc, char **argv)
 {
     const char *cfg = NULL, *out = NULL;
     long point = 0, rep = 0;
+    int all = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
             out = argv[++i];
+        else if (!strcmp(argv[i], "--all"))
+            all = 1;
         else if (!strcmp(argv[i], "--point") && i + 1 < argc) {
             if (cli_parse_long(argv[++i], 0, 100000000, &point))
                 return cli_usage("battles", USAGE, "--point needs a point index, got '%s'", argv[i]);
@@ -119,7 +128,7 @@ int cmd_battles(int argc, char **argv)
     const sim_battle *b = sim_ws_battles(w, &n);
     char *tmp = util_malloc(strlen(out) + 16);
     sprintf(tmp, "%s.tmp%d", out, (int)getpid());
-    if (write_csv(tmp, &s, b, n) || rename(tmp, out)) {
+    if (write_csv(tmp, &s, b, n, all) || rename(tmp, out)) {
         rc = util_err_set(&err, UTIL_ERUNTIME, "cannot write %s: %s", out, strerror(errno));
         unlink(tmp);
     }

@@ -98,6 +98,7 @@ static void battle(const sim_scenario *s, sim_ws *w, int a, int b, int phase)
     bt->a = a;
     bt->b = b;
     bt->phase = (uint8_t)phase;
+    bt->kept = 1;
     draw_response(r, &s->ent[a].style, p->length_sd, bt->feat_a);
     draw_response(r, &s->ent[b].style, p->length_sd, bt->feat_b);
     const double *beta = w->beta + FEAT_N * gsl_rng_uniform_int(r, (unsigned long)p->n_voters);
@@ -487,7 +488,7 @@ static int fit_ratings(const sim_scenario *s, sim_ws *w, int est, const int *map
     for (size_t i = 0; i < w->nb; i++) {
         const sim_battle *b = &w->b[i];
         int a = map[b->a], c = map[b->b];
-        if (a < 0 || c < 0)
+        if (a < 0 || c < 0 || !b->kept)
             continue;
         if (est == EST_BT)
             rating_table_add(t, a, c, b->outcome, 1.0);
@@ -571,26 +572,21 @@ static void build_final_map(const sim_scenario *s, sim_ws *w)
         w->shown[i] = i < shown_n;
 }
 
-/* Drop the testing votes the policies retract: the listed variant's under
- * "fresh", the unlisted ones' under "retract" (mapped to −1 already). */
+/* Mark the testing votes the policies retract: the listed variant's under
+ * "fresh", the unlisted ones' under "retract". They stay in the buffer (for
+ * `arenasim battles --all`) but no final fit sees them. */
 static void apply_vote_policies(const sim_scenario *s, sim_ws *w)
 {
     const params *p = s->p;
-    size_t k = 0;
     for (size_t i = 0; i < w->nb; i++) {
-        const sim_battle *b = &w->b[i];
-        if (b->phase == SIM_PHASE_TESTING) {
-            int e = s->ent[b->a].kind == SIM_ENT_VARIANT ? b->a : b->b;
-            const params_gaming *v = &p->gaming[s->ent[e].gaming];
-            if (w->fin_map[e] < 0)
-                continue;
-            if (s->ent[e].variant == w->selected[s->ent[e].gaming] &&
-                v->listed_votes == LISTED_FRESH)
-                continue;
-        }
-        w->b[k++] = *b;
+        sim_battle *b = &w->b[i];
+        if (b->phase != SIM_PHASE_TESTING)
+            continue;
+        int e = s->ent[b->a].kind == SIM_ENT_VARIANT ? b->a : b->b;
+        const params_gaming *v = &p->gaming[s->ent[e].gaming];
+        int listed = s->ent[e].variant == w->selected[s->ent[e].gaming];
+        b->kept = listed ? v->listed_votes == LISTED_KEEP : v->unlisted_votes == UNLISTED_KEEP;
     }
-    w->nb = k;
 }
 
 /* 1-D MLE of one model's rating against the public field with the expected
@@ -727,8 +723,9 @@ static int estimator_scores(const sim_scenario *s, sim_ws *w, int est, util_err 
         rating_rows *rows = w->rows_fin;
         rating_rows_clear(rows);
         for (size_t i = 0; i < w->nb; i++)
-            rating_rows_push(rows, w->fin_map[w->b[i].a], w->fin_map[w->b[i].b],
-                             w->b[i].outcome, no_feat);
+            if (w->b[i].kept)
+                rating_rows_push(rows, w->fin_map[w->b[i].a], w->fin_map[w->b[i].b],
+                                 w->b[i].outcome, no_feat);
         rating_elo(rows, p->elo_k, w->score);
         for (int i = 0; i < n; i++)
             w->r[i] = (w->score[i] - RATING_INIT) / RATING_SCALE;
@@ -809,13 +806,17 @@ static void fill_truth(const sim_scenario *s, sim_ws *w, sim_result *out)
     int tie = 0, bothbad = 0;
     for (int i = 0; i < n; i++)
         battles[i] = 0;
+    size_t kept = 0;
     for (size_t i = 0; i < w->nb; i++) {
+        if (!w->b[i].kept)
+            continue;
+        kept++;
         battles[w->fin_map[w->b[i].a]] += 1;
         battles[w->fin_map[w->b[i].b]] += 1;
         tie += w->b[i].outcome >= RATING_TIE;
         bothbad += w->b[i].outcome == RATING_BOTHBAD;
     }
-    out->tie_share = w->nb ? (double)tie / (double)w->nb : NAN;
+    out->tie_share = kept ? (double)tie / (double)kept : NAN;
     out->bothbad_share = tie ? (double)bothbad / tie : NAN;
     rating_ranks(w->s_true, NULL, NULL, n, w->shown, w->ord, w->disp);
     for (int m = 0; m < s->n_slots; m++) {

@@ -30,6 +30,7 @@ typedef struct {
     int32_t a, b;          /* entity indices (sim_scenario numbering) */
     uint8_t outcome;       /* RATING_* */
     uint8_t phase;         /* SIM_PHASE_* */
+    uint8_t kept;          /* 0: a testing vote the vote policies retract */
     uint32_t feat_a[FEAT_N], feat_b[FEAT_N]; /* tokens, headers, lists, bold, emoji */
 } sim_battle;
 
@@ -110,7 +111,8 @@ int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep
  * phase; vote policies applied), without the final fits (benchmarks). */
 int sim_generate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep, util_err *err);
 
-/* Battles of the last simulated replicate in `w` (for `arenasim battles`). */
+/* Battles of the last simulated replicate in `w` (for `arenasim battles`),
+ * in the order they happened; `kept` marks those the final leaderboard saw. */
 const sim_battle *sim_ws_battles(const sim_ws *w, size_t *n);
 
 /* Pure model math, exposed for tests. */

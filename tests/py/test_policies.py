@@ -79,3 +79,20 @@ def test_weighted_sampling_and_bootstrap_and_style_selection(tmp_path):
     assert np.all(np.isfinite(lo[:, :, others])) and np.all(hi[:, :, others] > lo[:, :, others])
     assert np.all(r["fit_status"] == 0)
     assert np.all((r["selected_variant"][:, 0] >= 0) & (r["selected_variant"][:, 0] < 4))
+
+
+def test_battles_all_marks_retracted_votes(tmp_path):
+    cfg = scenario(tmp_path, "all.yaml", replicates=2, gaming=[dict(GAMER, listed_votes="fresh")])
+    csv = tmp_path / "all.csv"
+    arenasim("battles", cfg, "-o", csv, "--all", "--replicate", 1)
+    rows = [line.split(",") for line in csv.read_text().splitlines()]
+    col = {c: k for k, c in enumerate(rows[0])}
+    phase_kept = {}
+    for r in rows[1:]:
+        key = (r[col["phase"]], r[col["kept"]])
+        phase_kept[key] = phase_kept.get(key, 0) + 1
+    # fresh + retract: every testing vote (4 variants × 700) is retracted
+    assert phase_kept == {("public", "1"): 30000, ("testing", "0"): 4 * 700, ("listed", "1"): 300}
+    kept = tmp_path / "kept.csv"
+    arenasim("battles", cfg, "-o", kept, "--replicate", 1)
+    assert len(kept.read_text().splitlines()) == 1 + 30000 + 300
