@@ -18,7 +18,7 @@ static const char *const HELP =
     "  arenasim check CONFIG\n"
     "  arenasim report OUT.h5\n"
     "  arenasim fit BATTLES [--format csv|fastchat-json|counts-json] [--style] ...\n"
-    "  arenasim battles CONFIG -o FILE.csv [--point P] [--replicate R]\n"
+    "  arenasim battles CONFIG -o FILE.csv [--point P] [--replicate R] [--all]\n"
     "  arenasim merge SHARD.h5... -o OUT.h5\n"
     "\n"
     "exit codes: 0 ok, 1 runtime failure, 2 bad input. See README.md.\n";
