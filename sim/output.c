@@ -832,9 +832,8 @@ hid_t output_open_read(const char *path, util_err *err)
     }
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
-        util_err_set(err, UTIL_EINPUT,
-                     "%s: HDF5 could not open the file (damaged or truncated?); if it is an "
-                     "interrupted run's .part file, delete it to start over", path);
+        util_err_set(err, UTIL_EINPUT, "%s: HDF5 could not open the file (damaged or truncated?)",
+                     path);
         return -1;
     }
     static const char *const need[][2] = {

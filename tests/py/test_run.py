@@ -252,3 +252,18 @@ def test_fits_without_finite_mle_are_flagged_not_fatal(tmp_path):
     assert np.array_equal(fails[:2], (status[:, :2] != 0).sum(axis=0))
     assert np.all(np.isnan(score[status[:, 0] == 2, 0]))
     assert "fits without a finite MLE" in arenasim("report", out).stdout
+
+
+def test_resume_moves_a_damaged_part_aside(tmp_path):
+    sweep = ROOT / "configs" / "examples" / "sweep-smoke.yaml"
+    ref, out = tmp_path / "ref.h5", tmp_path / "out.h5"
+    arenasim("run", sweep, "-o", ref, "--quiet")
+    part = pathlib.Path(str(out) + ".part")
+    part.write_bytes(ref.read_bytes()[:5000])          # a truncated file
+    r = arenasim("run", sweep, "-o", out, "--resume")
+    assert "moved it to" in r.stderr and pathlib.Path(str(part) + ".damaged").exists()
+    with h5py.File(ref, "r") as a, h5py.File(out, "r") as b:
+        for g in ("/results", "/summary"):
+            da, db = datasets(a, g), datasets(b, g)
+            for k in da:
+                assert np.array_equal(da[k], db[k], equal_nan=True), k
