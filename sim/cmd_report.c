@@ -240,17 +240,20 @@ static void print_point(const report *r, size_t p)
 static void print_compact(const report *r)
 {
     const int G = r->G, EG = EST_N * G;
-    printf("\n%-6s %-28s %-10s %-14s %-14s %-10s %-10s %-8s\n", "point", "sweep values", "vendor",
+    printf("\nsweep values are");
+    for (size_t a = 0; a < r->n_axis; a++)
+        printf("%s %s", a ? "," : "", r->axis[a]);
+    printf("\n%-6s %-24s %-12s %-16s %-16s %-10s %-10s %-8s\n", "point", "sweep values", "vendor",
            "rank bt", "rank bt_style", "infl bt", "infl sty", "removed");
     for (size_t p = 0; p < r->n_points; p++) {
-        char vals[29] = "";
+        char vals[25] = "";
         for (size_t a = 0; a < r->n_axis; a++) {
             strncat(vals, r->values[p * r->n_axis + a], sizeof vals - strlen(vals) - 1);
             if (a + 1 < r->n_axis)
                 strncat(vals, ",", sizeof vals - strlen(vals) - 1);
         }
         if (!r->complete[p]) {
-            printf("%-6zu %-28s (not complete)\n", p, vals);
+            printf("%-6zu %-24s (not complete)\n", p, vals);
             continue;
         }
         for (int g = 0; g < G; g++) {
@@ -259,8 +262,10 @@ static void print_compact(const report *r)
                       get(r, "listed_rank_q05", p, EG)[g], get(r, "listed_rank_q95", p, EG)[g]);
             rank_cell(b, sizeof b, get(r, "listed_rank_median", p, EG)[G + g],
                       get(r, "listed_rank_q05", p, EG)[G + g], get(r, "listed_rank_q95", p, EG)[G + g]);
-            printf("%-6zu %-28s %-10s %-14s %-14s %+-10.1f %+-10.1f %-8.2f\n", p, vals,
-                   r->vendor[g], a, b, get(r, "score_inflation_mean", p, EG)[g],
+            printf("%-6zu %-24s %-12.12s ", p, vals, r->vendor[g]);
+            put_cell(a, 17);
+            put_cell(b, 17);
+            printf("%+-10.1f %+-10.1f %-8.2f\n", get(r, "score_inflation_mean", p, EG)[g],
                    get(r, "score_inflation_mean", p, EG)[G + g], get(r, "share_removed", p, G)[g]);
         }
     }

@@ -267,3 +267,16 @@ def test_resume_moves_a_damaged_part_aside(tmp_path):
             da, db = datasets(a, g), datasets(b, g)
             for k in da:
                 assert np.array_equal(da[k], db[k], equal_nan=True), k
+
+
+def test_report_of_a_sweep_has_one_line_per_point(tmp_path):
+    cfg = ROOT / "tests" / "configs" / "good" / "maverick_small.yaml"
+    out = tmp_path / "sweep.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    text = arenasim("report", out).stdout
+    assert "sweep values are gaming[meta].variants, voters.beta_mean.tokens" in text
+    lines = [l for l in text.splitlines() if l[:1].isdigit()]
+    assert [int(l.split()[0]) for l in lines] == list(range(9))
+    with h5py.File(out, "r") as f:
+        med = f["/summary/listed_rank_median"][:, 0, 0]
+    assert [l.split()[3] for l in lines] == [f"#{m:.0f}" for m in med]
