@@ -193,14 +193,20 @@ static hid_t str_type(void)
     return t;
 }
 
-static int write_strings(hid_t file, const char *path, const char *const *v, hsize_t n,
-                         const char *dims, const char *desc)
+/* Create dataset `path` (and its groups) of `type` and shape[rank], write
+ * `data` whole unless it is NULL or empty, and label it with the `dims` and
+ * `description` attributes. Returns 0 or −1. */
+static int put_dataset(hid_t file, const char *path, hid_t type, int rank, const hsize_t *shape,
+                       hid_t dcpl, const void *data, const char *dims, const char *desc)
 {
-    hid_t t = str_type(), sp = H5Screate_simple(1, &n, NULL);
+    hsize_t total = 1;
+    for (int k = 0; k < rank; k++)
+        total *= shape[k];
+    hid_t sp = H5Screate_simple(rank, shape, NULL);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t d = H5Dcreate2(file, path, t, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = d < 0 || (n && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0);
+    hid_t d = H5Dcreate2(file, path, type, sp, lcpl, dcpl, H5P_DEFAULT);
+    int rc = d < 0 || (data && total && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0);
     if (d >= 0) {
         set_str_attr(d, "dims", dims);
         set_str_attr(d, "description", desc);
@@ -208,8 +214,16 @@ static int write_strings(hid_t file, const char *path, const char *const *v, hsi
     }
     H5Pclose(lcpl);
     H5Sclose(sp);
-    H5Tclose(t);
     return rc ? -1 : 0;
+}
+
+static int write_strings(hid_t file, const char *path, const char *const *v, hsize_t n,
+                         const char *dims, const char *desc)
+{
+    hid_t t = str_type();
+    int rc = put_dataset(file, path, t, 1, &n, H5P_DEFAULT, v, dims, desc);
+    H5Tclose(t);
+    return rc;
 }
 
 /* Dataset shape for (point[, replicate], ax0, ax1). */
@@ -250,7 +264,6 @@ static int create_dataset(output *o, const char *path, hid_t type, int per_rep, 
     hsize_t total = 1;
     for (int k = 0; k < rank; k++)
         total *= dims[k];
-    hid_t sp = H5Screate_simple(rank, dims, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     double nan = NAN;
     int zero = 0;
@@ -269,18 +282,9 @@ static int create_dataset(output *o, const char *path, hid_t type, int per_rep, 
         H5Pset_shuffle(dcpl);
         H5Pset_deflate(dcpl, 4);
     }
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t d = H5Dcreate2(o->file, path, type, sp, lcpl, dcpl, H5P_DEFAULT);
-    if (d >= 0) {
-        set_str_attr(d, "dims", dimstr);
-        set_str_attr(d, "description", desc);
-        H5Dclose(d);
-    }
-    H5Pclose(lcpl);
+    int rc = put_dataset(o->file, path, type, rank, dims, dcpl, NULL, dimstr, desc);
     H5Pclose(dcpl);
-    H5Sclose(sp);
-    return d < 0 ? -1 : 0;
+    return rc;
 }
 
 /* Write the slice of point p ([p, ...] with the given trailing count). */
@@ -384,39 +388,16 @@ static int write_sweep(output *o, const config *c, const output_meta *m)
                 num[p * nax + (size_t)a] = NAN;
         }
     hsize_t dims[2] = {np, nax};
-    hid_t t = str_type(), sp = H5Screate_simple(2, dims, NULL);
-    hid_t d = H5Dcreate2(o->file, "/sweep/values", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (d < 0 || (np * nax > 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals) < 0))
-        rc = -1;
-    if (d >= 0) {
-        set_str_attr(d, "dims", "point,axis");
-        set_str_attr(d, "description", "value of each sweep axis at each point, as written in the config");
-        H5Dclose(d);
-    }
-    d = H5Dcreate2(o->file, "/sweep/values_numeric", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT,
-                   H5P_DEFAULT, H5P_DEFAULT);
-    if (d < 0 || (np * nax > 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, num) < 0))
-        rc = -1;
-    if (d >= 0) {
-        set_str_attr(d, "dims", "point,axis");
-        set_str_attr(d, "description", "numeric value of each sweep axis (NaN for categorical axes)");
-        H5Dclose(d);
-    }
-    H5Sclose(sp);
+    hid_t t = str_type();
+    rc |= put_dataset(o->file, "/sweep/values", t, 2, dims, H5P_DEFAULT, vals, "point,axis",
+                      "value of each sweep axis at each point, as written in the config");
+    rc |= put_dataset(o->file, "/sweep/values_numeric", H5T_NATIVE_DOUBLE, 2, dims, H5P_DEFAULT,
+                      num, "point,axis", "numeric value of each sweep axis (NaN for categorical axes)");
+    rc |= put_dataset(o->file, "/sweep/complete", H5T_NATIVE_UCHAR, 1, &np, H5P_DEFAULT,
+                      o->complete, "point", "1 when the point's results are complete in this file");
     H5Tclose(t);
     free(vals);
     free(num);
-    sp = H5Screate_simple(1, &np, NULL);
-    d = H5Dcreate2(o->file, "/sweep/complete", H5T_NATIVE_UCHAR, sp, H5P_DEFAULT, H5P_DEFAULT,
-                   H5P_DEFAULT);
-    if (d < 0 || H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, o->complete) < 0)
-        rc = -1;
-    if (d >= 0) {
-        set_str_attr(d, "dims", "point");
-        set_str_attr(d, "description", "1 when the point's results are complete in this file");
-        H5Dclose(d);
-    }
-    H5Sclose(sp);
     hid_t g = H5Gopen2(o->file, "/sweep", H5P_DEFAULT);
     set_int_attr(g, "n_points", (long long)np);
     set_int_attr(g, "replicates", o->R);
