@@ -24,7 +24,8 @@ LIBS = $(PKG_LIBS) -fopenmp -lm
 # Rebuild everything when the flags change (e.g. SANITIZE=...), and record the
 # git revision and flags for /provenance in build/version.h.
 STAMP := build/flags.stamp
-CHANGED = mkdir -p build; printf '%s\n' "$(1)" | cmp -s - $(2) || printf '%s\n' "$(1)" > $(2)
+# (write $@.new, keep the old file when nothing changed so nothing rebuilds)
+REPLACE_IF_CHANGED = if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
 LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
@@ -42,13 +43,11 @@ deps-build:
 	@scripts/deps.sh build
 
 $(STAMP): FORCE
-	@$(call CHANGED,$(ALL_CFLAGS) $(LDFLAGS),$@)
+	@mkdir -p build; printf '%s\n' "$(ALL_CFLAGS) $(LDFLAGS)" > $@.new; $(REPLACE_IF_CHANGED)
 
 build/version.h: FORCE
 	@mkdir -p build; printf '#define ARENASIM_GIT_REV "%s"\n#define ARENASIM_CFLAGS "%s"\n' \
-	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" | cmp -s - $@ || \
-	  printf '#define ARENASIM_GIT_REV "%s"\n#define ARENASIM_CFLAGS "%s"\n' \
-	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" > $@
+	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" > $@.new; $(REPLACE_IF_CHANGED)
 
 build/obj/output.o: build/version.h
 

@@ -37,6 +37,7 @@ static const char *const NEEDED[] = {
     "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean",
     "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median"};
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
+_Static_assert(N_NEEDED <= 32, "report.d and report.name hold 32 datasets");
 
 static const double *get(const report *r, const char *name, size_t p, size_t stride)
 {

@@ -202,25 +202,24 @@ static output *open_output(const run_args *a, const config *c, const char *part,
                            const output_meta *m, util_err *err)
 {
     if (a->resume && access(part, F_OK) == 0) {
-        util_err why;
-        hid_t f = output_open_read(part, &why);
-        if (f >= 0) {
-            H5Fclose(f);
-            return output_open_resume(part, c, m, err);
-        }
+        int unreadable;
+        output *o = output_open_resume(part, c, m, &unreadable, err);
+        if (o || !unreadable)
+            return o;
         /* A kill in the middle of writing a point can leave an unreadable
          * file; its points are recomputed (bitwise the same) rather than the
          * run failing on every requeue. */
         char *aside = util_malloc(strlen(part) + 16);
         sprintf(aside, "%s.damaged", part);
         if (rename(part, aside) != 0) {
-            util_err_set(err, UTIL_ERUNTIME, "%s is damaged (%s) and cannot be moved aside: %s",
-                         part, why.msg, strerror(errno));
+            util_err_prefix(err, "cannot move the damaged file aside (%s)", strerror(errno));
+            err->code = UTIL_ERUNTIME;
             free(aside);
             return NULL;
         }
         fprintf(stderr, "arenasim run: %s\n  moved it to %s; starting this run's points over\n",
-                why.msg, aside);
+                err->msg, aside);
+        util_err_clear(err);
         free(aside);
     }
     /* Lay the file out under a temporary name and rename it once flushed, so

@@ -135,33 +135,39 @@ static int h5_fail(util_err *err, const char *what, const char *path)
     return util_err_set(err, UTIL_ERUNTIME, "%s: HDF5 failed to %s", path, what);
 }
 
-static herr_t set_str_attr(hid_t obj, const char *name, const char *value)
+static hid_t str_type(void)
 {
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR);
+    hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
     H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+/* (Re)write scalar attribute `name` of `obj` from *value of `type`. */
+static herr_t put_attr(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
     if (H5Aexists(obj, name) > 0)
         H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, t, &value);
+    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, value);
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
+    return rc;
+}
+
+static herr_t set_str_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = str_type();
+    herr_t rc = put_attr(obj, name, t, &value);
     H5Tclose(t);
     return rc;
 }
 
 static herr_t set_int_attr(hid_t obj, const char *name, long long v)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0)
-        H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, H5T_NATIVE_LLONG, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_LLONG, &v);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
+    return put_attr(obj, name, H5T_NATIVE_LLONG, &v);
 }
 
 char *output_read_str_attr(hid_t file, const char *obj, const char *name)
@@ -183,14 +189,6 @@ char *output_read_str_attr(hid_t file, const char *obj, const char *name)
     H5Tclose(t);
     H5Aclose(a);
     return out;
-}
-
-static hid_t str_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
 }
 
 /* Create dataset `path` (and its groups) of `type` and shape[rank], write
@@ -506,10 +504,11 @@ static int read_uchar(hid_t file, const char *path, unsigned char *v, size_t n)
 }
 
 output *output_open_resume(const char *path, const config *c, const output_meta *meta,
-                           util_err *err)
+                           int *unreadable, util_err *err)
 {
     util_err e2;
     hid_t f = output_open_read(path, err);
+    *unreadable = f < 0;
     if (f < 0)
         return NULL;
     H5Fclose(f);
@@ -685,9 +684,12 @@ static void summarise_global(output *o, const sim_result *res, int R, double *ou
         for (int k = 0; k < R; k++)
             out[S_FAILURES][est] += res[k].fit_status[est] != SIM_FIT_OK;
     }
-    for (int f = 0; f < FEAT_N; f++)
-        out[S_GAMMA][f] = metrics_mean(&res[0].gamma[f], (size_t)R, sizeof(sim_result) / sizeof(double));
     double *x = o->scratch + (size_t)R;
+    for (int f = 0; f < FEAT_N; f++) {
+        for (int k = 0; k < R; k++)
+            x[k] = res[k].gamma[f];
+        out[S_GAMMA][f] = metrics_mean(x, (size_t)R, 1);
+    }
     for (int k = 0; k < R; k++)
         x[k] = res[k].tie_share;
     out[S_TIE][0] = metrics_mean(x, (size_t)R, 1);

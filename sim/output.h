@@ -31,9 +31,10 @@ typedef struct {
 output *output_create(const char *path, const config *c, const sim_scenario *s,
                       const output_meta *meta, util_err *err);
 /* Reopen a file written by output_create for the same config (hash checked)
- * to continue it; UTIL_EINPUT if it belongs to another config or is damaged. */
+ * to continue it; UTIL_EINPUT if it belongs to another config or is damaged
+ * (*unreadable is then set when HDF5 cannot read it as a result file). */
 output *output_open_resume(const char *path, const config *c, const output_meta *meta,
-                           util_err *err);
+                           int *unreadable, util_err *err);
 int output_point_complete(const output *o, size_t point);
 /* Rename the open file (POSIX keeps it open); 0 or −1 with errno. */
 int output_rename(output *o, const char *path);

@@ -265,6 +265,8 @@ static int public_true_ratings(sim_scenario *s, util_err *err)
     return rc;
 }
 
+static double true_rating_vs_field(const sim_scenario *s, double theta);
+
 int sim_scenario_init(sim_scenario *s, const params *p, util_err *err)
 {
     memset(s, 0, sizeof *s);
@@ -285,7 +287,10 @@ int sim_scenario_init(sim_scenario *s, const params *p, util_err *err)
     for (int i = 0; i < p->n_models; i++)
         s->pub_cum[i] = (c += p->sampling == SAMPLING_UNIFORM ? 1.0 : p->models[i].weight);
     s->r_public_true = util_calloc((size_t)p->n_models, sizeof(double));
-    return public_true_ratings(s, err);
+    int rc = public_true_ratings(s, err);
+    for (int g = 0; !rc && g < p->n_gaming; g++)
+        s->r_base_true[g] = true_rating_vs_field(s, p->gaming[g].base_theta);
+    return rc;
 }
 
 void sim_scenario_free(sim_scenario *s)
@@ -589,26 +594,35 @@ static void apply_vote_policies(const sim_scenario *s, sim_ws *w)
     }
 }
 
+/* Share of the public field's pair draws that an outside model meets
+ * opponent o in (uniform or ∝ weight). */
+static double field_weight(const sim_scenario *s, int o)
+{
+    const params *p = s->p;
+    return (p->sampling == SAMPLING_UNIFORM ? 1.0 : s->ent[o].weight) / s->pub_cum[p->n_models - 1];
+}
+
 /* 1-D MLE of one model's rating against the public field with the expected
- * outcomes of style-neutral voters (θ̃ of a non-public entity). */
+ * outcomes of style-neutral voters (θ̃ of a non-public entity): solve
+ * Σ_o w_o σ(ln10 (r − r_o)) = Σ_o w_o E[score vs o]. */
 static double true_rating_vs_field(const sim_scenario *s, double theta)
 {
     const params *p = s->p;
-    double r = 0, wsum = s->pub_cum[p->n_models - 1];
+    double expected = 0, r = 0;
+    for (int o = 0; o < p->n_models; o++) {
+        double pa, pb, pt;
+        sim_rao_kupper(LN10_400 * (theta - p->models[o].theta), p->tie_threshold, &pa, &pb, &pt);
+        expected += field_weight(s, o) * (pa + 0.5 * pt);
+    }
     for (int it = 0; it < 100; it++) {
-        double f = 0, df = 0;
+        double f = expected, df = 0;
         for (int o = 0; o < p->n_models; o++) {
-            double wo = (p->sampling == SAMPLING_UNIFORM ? 1.0 : s->ent[o].weight) / wsum;
-            double pa, pb, pt;
-            sim_rao_kupper(LN10_400 * (theta - p->models[o].theta), p->tie_threshold, &pa, &pb,
-                           &pt);
-            double q = logistic(M_LN10 * (r - s->r_public_true[o]));
-            f += wo * (pa + 0.5 * pt - q);
+            double wo = field_weight(s, o), q = logistic(M_LN10 * (r - s->r_public_true[o]));
+            f -= wo * q;
             df += wo * M_LN10 * q * (1 - q);
         }
         double step = f / df;
-        step = step > 2 ? 2 : step < -2 ? -2 : step;
-        r += step;
+        r += step > 2 ? 2 : step < -2 ? -2 : step;
         if (fabs(f) < 1e-14)
             break;
     }
@@ -705,7 +719,6 @@ int sim_replicate(const sim_scenario *s, sim_ws *w, uint64_t point, uint64_t rep
     else
         result_unrated(s, out);
     memcpy(out->selection_neutral, keep, sizeof(double) * (size_t)p->n_gaming);
-    (void)err;
     return UTIL_OK;
 }
 
@@ -840,8 +853,7 @@ static void vendor_measures(const sim_scenario *s, sim_ws *w, sim_result *out)
         int m = p->n_models + 2 * g;
         out->selected[g] = w->selected[g];
         out->true_sel[g] = out->true_score[m];
-        double rb = true_rating_vs_field(s, p->gaming[g].base_theta);
-        out->true_base[g] = RATING_SCALE * rb + RATING_INIT + shift;
+        out->true_base[g] = RATING_SCALE * s->r_base_true[g] + RATING_INIT + shift;
         for (int est = 0; est < EST_N; est++) {
             size_t o = (size_t)est * (size_t)S + (size_t)m;
             size_t q = (size_t)est * (size_t)p->n_gaming + (size_t)g;

@@ -62,6 +62,7 @@ typedef struct {
     size_t max_battles;    /* battles of one replicate */
     int anchor;            /* public model index of the anchor, or −1 */
     double *r_public_true; /* expected-table BT ratings of the public models */
+    double r_base_true[PARAMS_MAX_GAMING]; /* the same for each vendor's base, vs the field */
     double *pub_cum;       /* cumulative public sampling weights (for draws) */
 } sim_scenario;
 
