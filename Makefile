@@ -19,7 +19,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
-ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Ibuild
+ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Isim -Ibuild
 LIBS = $(PKG_LIBS) -fopenmp -lm
 # Rebuild everything when the flags change (e.g. SANITIZE=...), and record the
 # git revision and flags for /provenance in build/version.h.
@@ -27,14 +27,18 @@ STAMP := build/flags.stamp
 # (write $@.new, keep the old file when nothing changed so nothing rebuilds)
 REPLACE_IF_CHANGED = if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
 
-LIB_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+# Sources by folder, in layer order (a folder includes only headers of its own
+# or a lower layer; `make check-layers` enforces it): see README "Code layout".
+LAYERS := base params config rating arena io sweep cmd
+LIB_SRC := $(foreach d,$(filter-out cmd,$(LAYERS)),$(wildcard sim/$(d)/*.c)) \
+  $(filter-out sim/cmd/main.c,$(wildcard sim/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test test-unit test-py bench clean figures FORCE test-slurm calibrate
+.PHONY: all deps deps-build run test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
 all: bin/arenasim
 
 deps:
@@ -49,7 +53,7 @@ build/version.h: FORCE
 	@mkdir -p build; printf '#define ARENASIM_GIT_REV "%s"\n#define ARENASIM_CFLAGS "%s"\n' \
 	  "$(GIT_REV)" "$(CFLAGS_BASE) $(CFLAGS)" > $@.new; $(REPLACE_IF_CHANGED)
 
-build/obj/output.o: build/version.h
+build/obj/io/output.o: build/version.h
 
 build/obj/%.o: sim/%.c $(STAMP) | deps-build
 	@mkdir -p $(@D)
@@ -59,17 +63,17 @@ build/libarenasim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-bin/arenasim: build/obj/main.o build/libarenasim.a
+bin/arenasim: build/obj/cmd/main.o build/libarenasim.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 build/tests/%: tests/unit/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) -lcmocka
 
 build/bench/%: bench/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Isim $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
+	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
 
 run: deps all
 	@mkdir -p outputs
@@ -77,7 +81,11 @@ run: deps all
 	bin/arenasim report outputs/default.h5
 
 test: deps all $(TEST_BIN)
-	@$(MAKE) --no-print-directory test-unit test-py
+	@$(MAKE) --no-print-directory check-layers test-unit test-py
+
+# No file of sim/ includes a header of a layer above its own (README "Code layout").
+check-layers:
+	@mkdir -p build; scripts/check-layers.sh $(LAYERS)
 
 test-unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -95,7 +103,7 @@ figures: deps all
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) build/obj/main.d
+-include $(LIB_OBJ:.o=.d) build/obj/cmd/main.d
 
 # Slurm job-array sweep end to end on a private one-node cluster (root;
 # starts munged/slurmctld/slurmd, so not part of `make test`).

@@ -17,10 +17,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "battles_io.h"
-#include "rating.h"
-#include "rng.h"
-#include "util.h"
+#include "io/battles.h"
+#include "rating/rating.h"
+#include "base/rng.h"
+#include "base/util.h"
 
 #define BENCH_LN10 2.302585092994045684
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "sim.h"
+#include "config/config.h"
+#include "arena/arena.h"
 
 static char *scenario_yaml(long battles)
 {
@@ -30,17 +30,17 @@ static char *scenario_yaml(long battles)
     return y;
 }
 
-static double time_generate(const sim_scenario *s, int threads, int reps)
+static double time_generate(const arena_scenario *s, int threads, int reps)
 {
     double t0 = omp_get_wtime();
 #pragma omp parallel num_threads(threads)
     {
         util_err err;
-        sim_ws *w = sim_ws_alloc(s);
+        arena_ws *w = arena_ws_alloc(s);
 #pragma omp for schedule(dynamic, 1)
         for (int k = 0; k < reps; k++)
-            sim_generate(s, w, 0, (uint64_t)k, &err);
-        sim_ws_free(w);
+            arena_generate(s, w, 0, (uint64_t)k, &err);
+        arena_ws_free(w);
     }
     return omp_get_wtime() - t0;
 }
@@ -56,8 +56,8 @@ int main(void)
         return 1;
     }
     params *p = malloc(sizeof *p);
-    sim_scenario s;
-    if (config_point(c, 0, p, &err) || sim_scenario_init(&s, p, &err)) {
+    arena_scenario s;
+    if (config_point(c, 0, p, &err) || arena_scenario_init(&s, p, &err)) {
         fprintf(stderr, "bench_sim: %s\n", err.msg);
         return 1;
     }
@@ -68,18 +68,18 @@ int main(void)
         printf("  battles/s, %d thread(s): %.2f M  (%d x %ld battles in %.2f s)\n", threads,
                reps * (double)battles / t / 1e6, reps, battles, t);
     }
-    sim_ws *w = sim_ws_alloc(&s);
-    sim_result r;
-    sim_result_alloc(&r, s.n_slots, p->n_gaming);
+    arena_ws *w = arena_ws_alloc(&s);
+    arena_result r;
+    arena_result_alloc(&r, s.n_slots, p->n_gaming);
     double t0 = omp_get_wtime();
-    int rc = sim_replicate(&s, w, 0, 0, &r, &err);
+    int rc = arena_replicate(&s, w, 0, 0, &r, &err);
     double t = omp_get_wtime() - t0;
     printf("  one replicate with bt + bt_style + elo fits and sandwich CIs on %ld battles: %.3f s%s\n",
            battles, t, rc ? " (failed)" : "");
-    printf("  memory per simulated battle: %zu bytes\n", sizeof(sim_battle));
-    sim_result_free(&r);
-    sim_ws_free(w);
-    sim_scenario_free(&s);
+    printf("  memory per simulated battle: %zu bytes\n", sizeof(arena_battle));
+    arena_result_free(&r);
+    arena_ws_free(w);
+    arena_scenario_free(&s);
     free(p);
     config_free(c);
     free(y);

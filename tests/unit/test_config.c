@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #define BASE                                                                 \
     "seed: 42\n"                                                             \

@@ -15,8 +15,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "rating.h"
-#include "rng.h"
+#include "rating/rating.h"
+#include "base/rng.h"
 
 #define LN10 2.302585092994045684
 

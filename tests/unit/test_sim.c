@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "metrics.h"
-#include "rng.h"
-#include "sim.h"
+#include "config/config.h"
+#include "base/metrics.h"
+#include "base/rng.h"
+#include "arena/arena.h"
 
 /* Random123's kat_vectors for philox4x64-10. */
 static void test_philox_known_answers(void **state)
@@ -66,27 +66,27 @@ static void test_stream_rule(void **state)
 static void test_transforms(void **state)
 {
     (void)state;
-    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 3, 1), 2.0 / 5.0, 1e-15);
-    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 0, 0), 0.0, 0);
-    assert_float_equal(sim_transform(TRANSFORM_LOG_RATIO, 3, 1), log(2.0), 1e-15);
-    assert_float_equal(sim_transform(TRANSFORM_SATURATING, 3, 1), tanh(log(2.0)), 1e-15);
-    assert_float_equal(sim_transform(TRANSFORM_DIFF_RATIO, 1, 3),
-                       -sim_transform(TRANSFORM_DIFF_RATIO, 3, 1), 1e-15);
+    assert_float_equal(arena_transform(TRANSFORM_DIFF_RATIO, 3, 1), 2.0 / 5.0, 1e-15);
+    assert_float_equal(arena_transform(TRANSFORM_DIFF_RATIO, 0, 0), 0.0, 0);
+    assert_float_equal(arena_transform(TRANSFORM_LOG_RATIO, 3, 1), log(2.0), 1e-15);
+    assert_float_equal(arena_transform(TRANSFORM_SATURATING, 3, 1), tanh(log(2.0)), 1e-15);
+    assert_float_equal(arena_transform(TRANSFORM_DIFF_RATIO, 1, 3),
+                       -arena_transform(TRANSFORM_DIFF_RATIO, 3, 1), 1e-15);
 }
 
 static void test_rao_kupper(void **state)
 {
     (void)state;
     double pa, pb, pt;
-    sim_rao_kupper(0.7, 0.0, &pa, &pb, &pt);
+    arena_rao_kupper(0.7, 0.0, &pa, &pb, &pt);
     assert_float_equal(pa, 1.0 / (1.0 + exp(-0.7)), 1e-15);
     assert_float_equal(pt, 0.0, 1e-15);
-    sim_rao_kupper(0.3, 0.5, &pa, &pb, &pt);
+    arena_rao_kupper(0.3, 0.5, &pa, &pb, &pt);
     assert_float_equal(pa + pb + pt, 1.0, 1e-15);
     assert_float_equal(pa, 1.0 / (1.0 + exp(-(0.3 - 0.5))), 1e-15);
     assert_float_equal(pb, 1.0 / (1.0 + exp(-(-0.3 - 0.5))), 1e-15);
     double qa, qb, qt;
-    sim_rao_kupper(-0.3, 0.5, &qa, &qb, &qt);
+    arena_rao_kupper(-0.3, 0.5, &qa, &qb, &qt);
     assert_float_equal(qa, pb, 1e-15);
     assert_float_equal(qt, pt, 1e-15);
 }
@@ -112,21 +112,21 @@ static void test_fixed_pair_frequencies(void **state)
     assert_non_null(c);
     params *p = malloc(sizeof *p);
     assert_int_equal(config_point(c, 0, p, &err), 0);
-    sim_scenario s;
-    assert_int_equal(sim_scenario_init(&s, p, &err), 0);
-    sim_ws *w = sim_ws_alloc(&s);
+    arena_scenario s;
+    assert_int_equal(arena_scenario_init(&s, p, &err), 0);
+    arena_ws *w = arena_ws_alloc(&s);
     const long n = 400000;
     double counts[4];
-    sim_fixed_pair(&s, w, 0, 1, n, 0, 0, counts);
+    arena_fixed_pair(&s, w, 0, 1, n, 0, 0, counts);
     double pa, pb, pt;
-    sim_rao_kupper(log(10.0) / 400.0 * 60.0, 0.6, &pa, &pb, &pt);
+    arena_rao_kupper(log(10.0) / 400.0 * 60.0, 0.6, &pa, &pb, &pt);
     double want[4] = {pa, pb, pt * 0.6, pt * 0.4};
     for (int k = 0; k < 4; k++) {
         double f = counts[k] / (double)n, se = sqrt(want[k] * (1 - want[k]) / (double)n);
         assert_true(fabs(f - want[k]) < 4.5 * se);
     }
-    sim_ws_free(w);
-    sim_scenario_free(&s);
+    arena_ws_free(w);
+    arena_scenario_free(&s);
     free(p);
     config_free(c);
 }

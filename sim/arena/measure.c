@@ -1,0 +1,84 @@
+/*
+ * arena/measure.c — per-replicate measurements (DESIGN §4): true scores and ranks
+ * per slot, leaderboard agreement with θ (Kendall τ, Spearman ρ, top-k), and
+ * each gaming vendor's inflation and its exact decomposition
+ * (real gain + selection-on-noise + style).
+ * Units: scores and inflation in arena points; ranks as integers.
+ */
+#include "arena/arena_internal.h"
+
+#include <math.h>
+
+#include "base/metrics.h"
+
+/* Leaderboard-wide agreement of one estimator's scores with θ (shown models). */
+void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result *out)
+{
+    int n = 0;
+    double *x = w->r_sel, *y = w->lo; /* scratch: lo/hi are stored already */
+    for (int i = 0; i < s->n_fin_fit; i++)
+        if (w->shown[i]) {
+            x[n] = w->theta[w->fin_ent[i]];
+            y[n] = w->score[i];
+            n++;
+        }
+    out->kendall[est] = metrics_kendall_tau_b(x, y, n);
+    out->spearman[est] = metrics_spearman(x, y, n, w->dwork);
+    out->topk[est] = metrics_topk_overlap(x, y, n, n < 10 ? n : 10, w->idx);
+}
+
+void arena_fill_truth(const arena_scenario *s, arena_ws *w, arena_result *out)
+{
+    const int n = s->n_fin_fit;
+    double *battles = w->r_sel;
+    int tie = 0, bothbad = 0;
+    for (int i = 0; i < n; i++)
+        battles[i] = 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < w->nb; i++) {
+        if (!w->b[i].kept)
+            continue;
+        kept++;
+        battles[w->fin_map[w->b[i].a]] += 1;
+        battles[w->fin_map[w->b[i].b]] += 1;
+        tie += w->b[i].outcome >= RATING_TIE;
+        bothbad += w->b[i].outcome == RATING_BOTHBAD;
+    }
+    out->tie_share = kept ? (double)tie / (double)kept : NAN;
+    out->bothbad_share = tie ? (double)bothbad / tie : NAN;
+    rating_ranks(w->s_true, NULL, NULL, n, w->shown, w->ord, w->disp);
+    for (int m = 0; m < s->n_slots; m++) {
+        int i = w->slot_fin[m];
+        out->theta[m] = i >= 0 ? w->theta[w->fin_ent[i]] : NAN;
+        out->true_score[m] = i >= 0 ? w->s_true[i] : NAN;
+        out->true_rank[m] = i >= 0 ? w->ord[i] : 0;
+        out->battles[m] = i >= 0 ? battles[i] : NAN;
+    }
+}
+
+/* Inflation of each gaming vendor's listed variant and its decomposition
+ * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style. */
+void arena_vendor_measures(const arena_scenario *s, arena_ws *w, arena_result *out)
+{
+    const params *p = s->p;
+    const int S = s->n_slots;
+    /* offset between ratings and scores of the truth (anchor / centring) */
+    double shift = w->s_true[0] - (RATING_SCALE * w->r_true[0] + RATING_INIT);
+    for (int g = 0; g < p->n_gaming; g++) {
+        int m = p->n_models + 2 * g;
+        out->selected[g] = w->selected[g];
+        out->true_sel[g] = out->true_score[m];
+        out->true_base[g] = RATING_SCALE * s->r_base_true[g] + RATING_INIT + shift;
+        for (int est = 0; est < EST_N; est++) {
+            size_t o = (size_t)est * (size_t)S + (size_t)m;
+            size_t q = (size_t)est * (size_t)p->n_gaming + (size_t)g;
+            out->score_infl[q] = out->score[o] - out->true_sel[g];
+            out->rank_infl[q] = out->rank[o] ? (double)(out->true_rank[m] - out->rank[o]) : NAN;
+        }
+        double raw = out->score[(size_t)EST_BT * S + m];
+        double sty = out->score[(size_t)EST_BT_STYLE * S + m];
+        out->real_gain[g] = out->true_sel[g] - out->true_base[g];
+        out->selection[g] = sty - out->true_sel[g];
+        out->style[g] = raw - sty;
+    }
+}

@@ -1,0 +1,224 @@
+/*
+ * arena/replicate.c — one replicate of one sweep point, in phase order (DESIGN §2):
+ * voters, public phase, private testing, selection, listed and release
+ * phases, then the final leaderboards; the per-thread workspace and the
+ * per-replicate result arrays. All randomness comes from the replicate's
+ * own Philox stream (base/rng.h). Units: as in arena.h.
+ */
+#include "arena/arena_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "base/rng.h"
+
+const char *const arena_phase_names[4] = {"public", "testing", "listed", "release"};
+
+arena_ws *arena_ws_alloc(const arena_scenario *s)
+{
+    arena_ws *w = util_calloc(1, sizeof *w);
+    const int nf = s->n_fin_fit, F = s->n_feat_ctl;
+    w->rng = rng_alloc();
+    w->cap = s->max_battles;
+    w->b = util_malloc(w->cap * sizeof *w->b);
+    w->beta = util_malloc((size_t)s->p->n_voters * FEAT_N * sizeof(double));
+    w->theta = util_malloc((size_t)s->n_ent * sizeof(double));
+    w->tab_sel = rating_table_alloc(s->n_sel_fit);
+    w->tab_fin = rating_table_alloc(nf);
+    w->rows_sel = rating_rows_alloc(s->n_sel_fit, F, 1024);
+    w->rows_fin = rating_rows_alloc(nf, F, 1024);
+    w->bt_sel = rating_bt_ws_alloc(s->n_sel_fit);
+    w->bt_fin = rating_bt_ws_alloc(nf);
+    if (F > 0) {
+        w->st_sel = rating_style_ws_alloc(s->n_sel_fit, F);
+        w->st_fin = rating_style_ws_alloc(nf, F);
+    }
+    w->fin_map = util_malloc((size_t)s->n_ent * sizeof(int));
+    w->fin_ent = util_malloc((size_t)nf * sizeof(int));
+    w->slot_fin = util_malloc((size_t)s->n_slots * sizeof(int));
+    w->shown = util_malloc((size_t)nf);
+    size_t np = (size_t)(s->n_sel_fit > nf ? s->n_sel_fit : nf);
+    w->r = util_malloc(np * sizeof(double));
+    w->r_sel = util_malloc(np * sizeof(double));
+    w->cov = util_malloc((size_t)(nf + F) * (size_t)(nf + F) * sizeof(double));
+    w->score = util_malloc((size_t)nf * sizeof(double));
+    w->lo = util_malloc((size_t)nf * sizeof(double));
+    w->hi = util_malloc((size_t)nf * sizeof(double));
+    w->r_true = util_malloc((size_t)nf * sizeof(double));
+    w->s_true = util_malloc((size_t)nf * sizeof(double));
+    w->ord = util_malloc((size_t)nf * sizeof(int));
+    w->disp = util_malloc((size_t)nf * sizeof(int));
+    w->idx = util_malloc(2 * (size_t)nf * sizeof(size_t));
+    w->dwork = util_malloc(2 * (size_t)nf * sizeof(double));
+    return w;
+}
+
+void arena_ws_free(arena_ws *w)
+{
+    if (!w)
+        return;
+    gsl_rng_free(w->rng);
+    free(w->b);
+    free(w->beta);
+    free(w->theta);
+    rating_table_free(w->tab_sel);
+    rating_table_free(w->tab_fin);
+    rating_rows_free(w->rows_sel);
+    rating_rows_free(w->rows_fin);
+    rating_bt_ws_free(w->bt_sel);
+    rating_bt_ws_free(w->bt_fin);
+    rating_style_ws_free(w->st_sel);
+    rating_style_ws_free(w->st_fin);
+    free(w->fin_map);
+    free(w->fin_ent);
+    free(w->slot_fin);
+    free(w->shown);
+    free(w->r);
+    free(w->r_sel);
+    free(w->cov);
+    free(w->score);
+    free(w->lo);
+    free(w->hi);
+    free(w->r_true);
+    free(w->s_true);
+    free(w->ord);
+    free(w->disp);
+    free(w->idx);
+    free(w->dwork);
+    free(w);
+}
+
+const arena_battle *arena_ws_battles(const arena_ws *w, size_t *n)
+{
+    *n = w->nb;
+    return w->b;
+}
+
+void arena_result_alloc(arena_result *r, int n_slots, int n_gaming)
+{
+    memset(r, 0, sizeof *r);
+    r->n_slots = n_slots;
+    r->n_gaming = n_gaming;
+    size_t S = (size_t)n_slots, G = (size_t)(n_gaming ? n_gaming : 1);
+    r->theta = util_malloc(S * sizeof(double));
+    r->true_score = util_malloc(S * sizeof(double));
+    r->true_rank = util_malloc(S * sizeof(int));
+    r->score = util_malloc(EST_N * S * sizeof(double));
+    r->ci_lo = util_malloc(EST_N * S * sizeof(double));
+    r->ci_hi = util_malloc(EST_N * S * sizeof(double));
+    r->rank = util_malloc(EST_N * S * sizeof(int));
+    r->disp_rank = util_malloc(EST_N * S * sizeof(int));
+    r->battles = util_malloc(S * sizeof(double));
+    r->selected = util_malloc(G * sizeof(int));
+    r->true_sel = util_malloc(G * sizeof(double));
+    r->true_base = util_malloc(G * sizeof(double));
+    r->rank_infl = util_malloc(EST_N * G * sizeof(double));
+    r->score_infl = util_malloc(EST_N * G * sizeof(double));
+    r->real_gain = util_malloc(G * sizeof(double));
+    r->selection = util_malloc(G * sizeof(double));
+    r->style = util_malloc(G * sizeof(double));
+    r->selection_neutral = util_malloc(G * sizeof(double));
+}
+
+void arena_result_free(arena_result *r)
+{
+    free(r->theta);
+    free(r->true_score);
+    free(r->true_rank);
+    free(r->score);
+    free(r->ci_lo);
+    free(r->ci_hi);
+    free(r->rank);
+    free(r->disp_rank);
+    free(r->battles);
+    free(r->selected);
+    free(r->true_sel);
+    free(r->true_base);
+    free(r->rank_infl);
+    free(r->score_infl);
+    free(r->real_gain);
+    free(r->selection);
+    free(r->style);
+    free(r->selection_neutral);
+    memset(r, 0, sizeof *r);
+}
+
+static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
+                    int neutral, util_err *err)
+{
+    const params *p = s->p;
+    rng_set_stream(w->rng, p->seed, point, rep, RNG_PURPOSE_SIM, 0);
+    w->point = point;
+    w->rep = rep;
+    w->nb = 0;
+    arena_draw_population(s, w, neutral);
+    arena_public_battles(s, w);
+    for (int g = 0; g < p->n_gaming; g++)
+        for (int k = 0; k < p->gaming[g].n_variants; k++)
+            arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test, ARENA_PHASE_TESTING);
+    int rc = arena_select_variants(s, w, err);
+    if (rc)
+        return rc;
+    for (int g = 0; g < p->n_gaming; g++) {
+        arena_entity_battles(s, w, s->var_off[g] + w->selected[g], p->gaming[g].n_listed,
+                       ARENA_PHASE_LISTED);
+        if (s->rel_ent[g] >= 0)
+            arena_entity_battles(s, w, s->rel_ent[g], p->gaming[g].n_release, ARENA_PHASE_RELEASE);
+    }
+    arena_build_final_map(s, w);
+    arena_apply_vote_policies(s, w);
+    arena_true_scores(s, w, s->n_fin_fit);
+    return UTIL_OK;
+}
+
+int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep, util_err *err)
+{
+    return run_once(s, w, point, rep, 0, err);
+}
+
+/* A replicate whose selection fit has no finite MLE (e.g. a variant that
+ * won every one of a few testing battles) has no leaderboard: everything is
+ * NaN and fit_status says why; the run goes on. */
+static void result_unrated(const arena_scenario *s, arena_result *out)
+{
+    const params *p = s->p;
+    for (int m = 0; m < s->n_slots; m++)
+        out->theta[m] = out->true_score[m] = out->battles[m] = NAN, out->true_rank[m] = 0;
+    for (int est = 0; est < EST_N; est++) {
+        arena_clear_estimator(s, est, out);
+        out->fit_status[est] = p->estimators[est] ? ARENA_FIT_SELECTION_FAILED : ARENA_FIT_OK;
+    }
+    for (int f = 0; f < FEAT_N; f++)
+        out->gamma[f] = NAN;
+    for (int g = 0; g < p->n_gaming; g++) {
+        out->selected[g] = -1;
+        out->true_sel[g] = out->true_base[g] = NAN;
+        out->real_gain[g] = out->selection[g] = out->style[g] = NAN;
+        for (int est = 0; est < EST_N; est++)
+            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] = NAN;
+    }
+    out->tie_share = out->bothbad_share = NAN;
+}
+
+int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
+                  arena_result *out, util_err *err)
+{
+    const params *p = s->p;
+    util_err fit_err;
+    for (int g = 0; g < p->n_gaming; g++)
+        out->selection_neutral[g] = NAN;
+    if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
+        run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
+        arena_final_fits(s, w, out);
+        for (int g = 0; g < p->n_gaming; g++)
+            out->selection_neutral[g] = out->selection[g];
+    }
+    double keep[PARAMS_MAX_GAMING];
+    memcpy(keep, out->selection_neutral, sizeof(double) * (size_t)p->n_gaming);
+    if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
+        arena_final_fits(s, w, out);
+    else
+        result_unrated(s, out);
+    memcpy(out->selection_neutral, keep, sizeof(double) * (size_t)p->n_gaming);
+    return UTIL_OK;
+}

@@ -1,0 +1,132 @@
+/*
+ * arena/selection.c — private testing is over: the selection fit, each gaming
+ * vendor's listed variant, the final leaderboard's model index, and the
+ * vote policies (keep / fresh / retract) applied to the testing votes.
+ * Units: ratings r in log10-odds.
+ */
+#include "arena/arena_internal.h"
+
+#include <math.h>
+
+static void battle_diffs(const arena_scenario *s, const arena_battle *b, double *d)
+{
+    for (int i = 0; i < s->n_feat_ctl; i++) {
+        int f = s->feat_ctl[i];
+        d[i] = ((double)b->feat_a[f] - (double)b->feat_b[f]) /
+               ((double)b->feat_a[f] + (double)b->feat_b[f] + 1.0);
+    }
+}
+
+/* Fit `est` (bt or bt_style) on the battles whose entities map to fit
+ * indices (map[e] ≥ 0); ratings r[n] out (Σ r = 0). */
+int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *map, int n,
+                       int selection, double *r, double *cov, util_err *err)
+{
+    rating_table *t = selection ? w->tab_sel : w->tab_fin;
+    rating_rows *rows = selection ? w->rows_sel : w->rows_fin;
+    double d[FEAT_N];
+    rating_table_clear(t);
+    rating_rows_clear(rows);
+    for (size_t i = 0; i < w->nb; i++) {
+        const arena_battle *b = &w->b[i];
+        int a = map[b->a], c = map[b->b];
+        if (a < 0 || c < 0 || !b->kept)
+            continue;
+        if (est == EST_BT)
+            rating_table_add(t, a, c, b->outcome, 1.0);
+        else {
+            battle_diffs(s, b, d);
+            rating_rows_push(rows, a, c, b->outcome, d);
+        }
+    }
+    if (est == EST_BT) {
+        rating_fit_opts fo = {0, 0};
+        return rating_bt_fit(t, selection ? w->bt_sel : w->bt_fin, &fo, r, cov, err);
+    }
+    rating_style_opts so = {s->p->penalty, 0, 0, 1};
+    return rating_style_fit(rows, NULL, selection ? w->st_sel : w->st_fin, &so, r, w->gamma,
+                            cov, err);
+}
+
+/* Private testing is over: each gaming vendor lists its best variant. */
+int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err)
+{
+    const params *p = s->p;
+    int *map = w->fin_map; /* reused as scratch: selection map */
+    for (int e = 0; e < s->n_ent; e++)
+        map[e] = e < s->n_sel_fit ? e : -1;
+    for (int g = 0; g < p->n_gaming; g++)
+        w->selected[g] = 0;
+    for (int est = EST_BT; est <= EST_BT_STYLE; est++) {
+        int used = 0;
+        for (int g = 0; g < p->n_gaming; g++)
+            used |= p->gaming[g].select_by == est;
+        if (!used)
+            continue;
+        int rc = arena_fit_ratings(s, w, est, map, s->n_sel_fit, 1, w->r_sel, NULL, err);
+        if (rc)
+            return util_err_prefix(err, "selection fit (%s)", params_estimator_names[est]);
+        for (int g = 0; g < p->n_gaming; g++) {
+            if (p->gaming[g].select_by != est)
+                continue;
+            int best = 0;
+            for (int k = 1; k < p->gaming[g].n_variants; k++)
+                if (w->r_sel[s->var_off[g] + k] > w->r_sel[s->var_off[g] + best])
+                    best = k;
+            w->selected[g] = best;
+        }
+    }
+    return UTIL_OK;
+}
+
+/* Index the final leaderboard's models: public, then per vendor its listed
+ * variant and separate released model, then unlisted variants whose votes
+ * are kept (fitted, not shown). */
+void arena_build_final_map(const arena_scenario *s, arena_ws *w)
+{
+    const params *p = s->p;
+    int n = 0;
+    for (int e = 0; e < s->n_ent; e++)
+        w->fin_map[e] = -1;
+    for (int i = 0; i < p->n_models; i++)
+        w->fin_map[i] = n++;
+    for (int g = 0; g < p->n_gaming; g++) {
+        int listed = s->var_off[g] + w->selected[g];
+        w->fin_map[listed] = n++;
+        w->slot_fin[p->n_models + 2 * g] = w->fin_map[listed];
+        int rel = p->gaming[g].release == RELEASE_LISTED ? w->fin_map[listed] : -1;
+        if (s->rel_ent[g] >= 0)
+            rel = w->fin_map[s->rel_ent[g]] = n++;
+        w->slot_fin[p->n_models + 2 * g + 1] = rel;
+    }
+    int shown_n = n;
+    for (int g = 0; g < p->n_gaming; g++)
+        if (p->gaming[g].unlisted_votes == UNLISTED_KEEP)
+            for (int k = 0; k < p->gaming[g].n_variants; k++)
+                if (k != w->selected[g])
+                    w->fin_map[s->var_off[g] + k] = n++;
+    for (int i = 0; i < p->n_models; i++)
+        w->slot_fin[i] = i;
+    for (int e = 0; e < s->n_ent; e++)
+        if (w->fin_map[e] >= 0)
+            w->fin_ent[w->fin_map[e]] = e;
+    for (int i = 0; i < n; i++)
+        w->shown[i] = i < shown_n;
+}
+
+/* Mark the testing votes the policies retract: the listed variant's under
+ * "fresh", the unlisted ones' under "retract". They stay in the buffer (for
+ * `arenasim battles --all`) but no final fit sees them. */
+void arena_apply_vote_policies(const arena_scenario *s, arena_ws *w)
+{
+    const params *p = s->p;
+    for (size_t i = 0; i < w->nb; i++) {
+        arena_battle *b = &w->b[i];
+        if (b->phase != ARENA_PHASE_TESTING)
+            continue;
+        int e = s->ent[b->a].kind == ARENA_ENT_VARIANT ? b->a : b->b;
+        const params_gaming *v = &p->gaming[s->ent[e].gaming];
+        int listed = s->ent[e].variant == w->selected[s->ent[e].gaming];
+        b->kept = listed ? v->listed_votes == LISTED_KEEP : v->unlisted_votes == UNLISTED_KEEP;
+    }
+}

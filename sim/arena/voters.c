@@ -1,0 +1,123 @@
+/*
+ * arena/voters.c — the voter model (DESIGN §2): style transforms, Rao-Kupper
+ * vote probabilities, random responses (log-normal length, Poisson markdown
+ * and emoji counts), one vote, and the voter population of a replicate.
+ *
+ * Units: θ in arena points; the latent vote difference D in log-odds;
+ * features as raw counts (tokens, headers, lists, bold, emoji).
+ */
+#include "arena/arena_internal.h"
+
+#include <math.h>
+#include <gsl/gsl_math.h>
+#include <gsl/gsl_randist.h>
+
+#include "base/rng.h"
+
+double arena_transform(params_transform t, double a, double b)
+{
+    switch (t) {
+    case TRANSFORM_LOG_RATIO:
+        return log((a + 1.0) / (b + 1.0));
+    case TRANSFORM_SATURATING:
+        return tanh(log((a + 1.0) / (b + 1.0)));
+    case TRANSFORM_DIFF_RATIO:
+    default:
+        return (a - b) / (a + b + 1.0);
+    }
+}
+
+double arena_logistic(double x)
+{
+    return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+}
+
+void arena_rao_kupper(double D, double eta, double *pa, double *pb, double *ptie)
+{
+    *pa = arena_logistic(D - eta);
+    *pb = arena_logistic(-D - eta);
+    *ptie = 1.0 - *pa - *pb;
+    if (*ptie < 0)
+        *ptie = 0;
+}
+
+/* Draw one response of an entity: log-normal length with the profile's
+ * mean, counts Poisson with rates proportional to the realised length. */
+static void draw_response(gsl_rng *r, const params_style *st, double length_sd,
+                          uint32_t feat[FEAT_N])
+{
+    double xi = gsl_ran_gaussian_ziggurat(r, 1.0);
+    double f = exp(length_sd * xi - 0.5 * length_sd * length_sd);
+    double tok = st->mean[FEAT_TOKENS] * f;
+    feat[FEAT_TOKENS] = tok < 1.0 ? 1u : (uint32_t)lround(tok);
+    for (int k = 1; k < FEAT_N; k++)
+        feat[k] = st->mean[k] > 0 ? gsl_ran_poisson(r, st->mean[k] * f) : 0u;
+}
+
+/* One vote: a random voter from the pool judges the two responses. */
+void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
+{
+    const params *p = s->p;
+    gsl_rng *r = w->rng;
+    arena_battle *bt = &w->b[w->nb++];
+    bt->a = a;
+    bt->b = b;
+    bt->phase = (uint8_t)phase;
+    bt->kept = 1;
+    draw_response(r, &s->ent[a].style, p->length_sd, bt->feat_a);
+    draw_response(r, &s->ent[b].style, p->length_sd, bt->feat_b);
+    const double *beta = w->beta + FEAT_N * gsl_rng_uniform_int(r, (unsigned long)p->n_voters);
+    double D = LN10_400 * (w->theta[a] - w->theta[b]);
+    for (int k = 0; k < FEAT_N; k++)
+        if (beta[k] != 0.0)
+            D += beta[k] * arena_transform(p->transform, bt->feat_a[k], bt->feat_b[k]);
+    double pa, pb, pt;
+    arena_rao_kupper(D, p->tie_threshold, &pa, &pb, &pt);
+    double u = gsl_rng_uniform(r);
+    if (u < pa)
+        bt->outcome = RATING_A_WINS;
+    else if (u < pa + pb)
+        bt->outcome = RATING_B_WINS;
+    else
+        bt->outcome = (pt > 0 && (u - pa - pb) < pt * p->bothbad_share) ? RATING_BOTHBAD
+                                                                          : RATING_TIE;
+}
+
+/* Voter sensitivities and per-replicate variant substance. `neutral` zeroes
+ * β after drawing it, so the stream stays aligned with the biased run. */
+void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral)
+{
+    const params *p = s->p;
+    for (int j = 0; j < p->n_voters; j++)
+        for (int k = 0; k < FEAT_N; k++) {
+            double z = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
+            w->beta[FEAT_N * j + k] = neutral ? 0.0 : p->beta_mean[k] + p->beta_sd[k] * z;
+        }
+    for (int e = 0; e < s->n_ent; e++)
+        w->theta[e] = s->ent[e].theta0;
+    for (int g = 0; g < p->n_gaming; g++) {
+        const params_gaming *v = &p->gaming[g];
+        for (int k = 0; k < v->n_variants; k++) {
+            double z = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
+            w->theta[s->var_off[g] + k] = v->base_theta + v->tune_mean + v->tune_sd * z;
+        }
+        if (s->rel_ent[g] >= 0 && v->release == RELEASE_VARIANT)
+            w->theta[s->rel_ent[g]] = w->theta[s->var_off[g] + v->release_variant];
+    }
+}
+
+int arena_fixed_pair(const arena_scenario *s, arena_ws *w, int ea, int eb, long n, uint64_t point,
+                   uint64_t rep, double counts[4])
+{
+    rng_set_stream(w->rng, s->p->seed, point, rep, RNG_PURPOSE_USER, 0);
+    arena_draw_population(s, w, 0);
+    for (int k = 0; k < 4; k++)
+        counts[k] = 0;
+    for (long i = 0; i < n; i++) {
+        w->nb = 0;
+        arena_vote(s, w, ea, eb, ARENA_PHASE_PUBLIC);
+        counts[w->b[0].outcome] += 1;
+    }
+    w->nb = 0;
+    return UTIL_OK;
+}

@@ -1,0 +1,302 @@
+/*
+ * cmd/report.c — `arenasim report OUT.h5`: the summary table a person reads
+ * first, from /summary alone. Per gaming vendor: true / raw / style-controlled
+ * rank of the listed variant (median and 90% interval over replicates), the
+ * released model's rank, score inflation per estimator, the decomposition
+ * real gain + selection-on-noise + style, and the share of inflation that
+ * style control removes. Scores in arena points.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "io/output.h"
+#include "params/params.h"
+
+typedef struct {
+    hid_t f;
+    size_t n_points;
+    int G, S;
+    char **vendor, **model, **axis;
+    size_t n_axis;
+    char **values;
+    double *complete;
+    double *d[32];
+    const char *name[32];
+    int n;
+} report;
+
+static const char *const NEEDED[] = {
+    "listed_rank_median", "listed_rank_q05", "listed_rank_q95", "true_rank_median",
+    "true_rank_q05", "true_rank_q95", "released_rank_median", "released_rank_q05",
+    "released_rank_q95", "score_inflation_mean", "score_inflation_se", "rank_inflation_mean",
+    "real_gain_mean", "selection_on_noise_mean", "style_gain_mean", "share_removed",
+    "share_removed_ci_lo", "share_removed_ci_hi", "kendall_tau_mean", "gamma_mean",
+    "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean",
+    "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median"};
+#define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
+_Static_assert(N_NEEDED <= 32, "report.d and report.name hold 32 datasets");
+
+static const double *get(const report *r, const char *name, size_t p, size_t stride)
+{
+    for (int k = 0; k < r->n; k++)
+        if (!strcmp(r->name[k], name))
+            return r->d[k] + p * stride;
+    return NULL;
+}
+
+static int load(report *r, const char *path, util_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->f = output_open_read(path, err);
+    if (r->f < 0)
+        return UTIL_EINPUT;
+    size_t nv, nm, nvals;
+    if (!(r->vendor = output_read_strings(r->f, "/axes/vendor", &nv, err)) ||
+        !(r->model = output_read_strings(r->f, "/axes/model", &nm, err)) ||
+        !(r->axis = output_read_strings(r->f, "/sweep/axis_names", &r->n_axis, err)) ||
+        !(r->values = output_read_strings(r->f, "/sweep/values", &nvals, err)))
+        return util_err_prefix(err, "%s", path);
+    r->G = (int)nv;
+    r->S = (int)nm;
+    hsize_t dims[8];
+    int rank;
+    if (!(r->complete = output_read_doubles(r->f, "/sweep/complete", dims, &rank, err)))
+        return util_err_prefix(err, "%s", path);
+    r->n_points = dims[0];
+    for (size_t k = 0; k < N_NEEDED; k++) {
+        char p[128];
+        snprintf(p, sizeof p, "/summary/%s", NEEDED[k]);
+        r->name[r->n] = NEEDED[k];
+        if (!(r->d[r->n++] = output_read_doubles(r->f, p, dims, &rank, err)))
+            return util_err_prefix(err, "%s", path);
+        if (dims[0] != r->n_points)
+            return util_err_set(err, UTIL_EINPUT, "%s: dataset %s has %llu points, expected %zu",
+                                path, p, (unsigned long long)dims[0], r->n_points);
+    }
+    return UTIL_OK;
+}
+
+static void unload(report *r)
+{
+    if (r->f >= 0)
+        H5Fclose(r->f);
+    for (int k = 0; k < r->n; k++)
+        free(r->d[k]);
+    char **lists[] = {r->vendor, r->model, r->axis, r->values};
+    size_t lens[] = {(size_t)r->G, (size_t)r->S, r->n_axis, r->n_points * r->n_axis};
+    for (int k = 0; k < 4; k++) {
+        if (!lists[k])
+            continue;
+        for (size_t i = 0; i < lens[k]; i++)
+            free(lists[k][i]);
+        free(lists[k]);
+    }
+    free(r->complete);
+}
+
+/* printf's widths count bytes; pad by displayed characters (UTF-8). */
+static void put_cell(const char *s, int width)
+{
+    int chars = 0;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        chars += (*c & 0xC0) != 0x80;
+    fputs(s, stdout);
+    for (; chars < width; chars++)
+        putchar(' ');
+}
+
+static void put_row(const char *label, char c[EST_N][48])
+{
+    printf("    ");
+    put_cell(label, 35);
+    for (int e = 0; e < EST_N; e++)
+        put_cell(c[e], 19);
+    putchar('\n');
+}
+
+static void rank_cell(char *buf, size_t n, double med, double lo, double hi)
+{
+    if (isnan(med))
+        snprintf(buf, n, "—");
+    else
+        snprintf(buf, n, "#%.0f [%.0f–%.0f]", med, lo, hi);
+}
+
+static void print_vendor(const report *r, size_t p, int g)
+{
+    const int G = r->G, EG = EST_N * G;
+    char c[EST_N][48];
+    printf("\n  vendor %s — listed variant and released model\n", r->vendor[g]);
+    char head[EST_N][48] = {"bt (raw)", "bt_style", "elo"};
+    put_row("", head);
+    const char *rows[][4] = {{"listed rank, median [90%]", "listed_rank_median", "listed_rank_q05", "listed_rank_q95"},
+                             {"released rank, median [90%]", "released_rank_median", "released_rank_q05", "released_rank_q95"}};
+    for (int k = 0; k < 2; k++) {
+        for (int e = 0; e < EST_N; e++)
+            rank_cell(c[e], sizeof c[e], get(r, rows[k][1], p, EG)[e * G + g],
+                      get(r, rows[k][2], p, EG)[e * G + g], get(r, rows[k][3], p, EG)[e * G + g]);
+        put_row(rows[k][0], c);
+    }
+    for (int e = 0; e < EST_N; e++) {
+        double m = get(r, "score_inflation_mean", p, EG)[e * G + g];
+        double se = get(r, "score_inflation_se", p, EG)[e * G + g];
+        if (isnan(m))
+            snprintf(c[e], sizeof c[e], "—");
+        else
+            snprintf(c[e], sizeof c[e], "%+.1f ± %.1f", m, se);
+    }
+    put_row("score inflation (points, ± se)", c);
+    for (int e = 0; e < EST_N; e++) {
+        double m = get(r, "rank_inflation_mean", p, EG)[e * G + g];
+        snprintf(c[e], sizeof c[e], isnan(m) ? "—" : "%+.1f", m);
+    }
+    put_row("rank inflation (mean, ranks)", c);
+    rank_cell(c[0], sizeof c[0], get(r, "true_rank_median", p, G)[g],
+              get(r, "true_rank_q05", p, G)[g], get(r, "true_rank_q95", p, G)[g]);
+    printf("    ");
+    put_cell("true rank of the listed variant", 35);
+    printf("%s\n", c[0]);
+    double gain = get(r, "real_gain_mean", p, G)[g], sel = get(r, "selection_on_noise_mean", p, G)[g];
+    double sty = get(r, "style_gain_mean", p, G)[g], neu = get(r, "selection_on_noise_neutral_mean", p, G)[g];
+    printf("    listed raw score − θ̃_base = %+.1f points:\n", gain + sel + sty);
+    printf("      real gain %+.1f  +  selection on noise %+.1f  +  style %+.1f\n", gain, sel, sty);
+    if (!isnan(neu))
+        printf("      (selection on noise in a style-neutral rerun: %+.1f)\n", neu);
+    printf("    share of score inflation removed by style control: %.2f [95%% CI %.2f, %.2f]\n",
+           get(r, "share_removed", p, G)[g], get(r, "share_removed_ci_lo", p, G)[g],
+           get(r, "share_removed_ci_hi", p, G)[g]);
+}
+
+/* The leaderboard, by median style-controlled rank (raw when bt_style is
+ * off): the top rows and every gaming vendor's slots. */
+static void print_leaderboard(const report *r, size_t p)
+{
+    const int S = r->S, top = 10;
+    const double *score = get(r, "score_mean", p, (size_t)EST_N * S);
+    const double *rank = get(r, "rank_median", p, (size_t)EST_N * S);
+    const double *ts = get(r, "true_score_mean", p, S), *tr = get(r, "true_rank_model_median", p, S);
+    int key = isnan(rank[S + 0]) ? 0 : 1, *order = malloc((size_t)S * sizeof(int)), n = 0;
+    for (int m = 0; m < S; m++)
+        if (!isnan(rank[key * S + m]))
+            order[n++] = m;
+    for (int i = 1; i < n; i++) /* insertion sort by median rank, then mean score */
+        for (int j = i; j > 0; j--) {
+            int a = order[j - 1], b = order[j];
+            double ra = rank[key * S + a], rb = rank[key * S + b];
+            if (ra < rb || (ra == rb && score[key * S + a] >= score[key * S + b]))
+                break;
+            order[j - 1] = b;
+            order[j] = a;
+        }
+    printf("\n  leaderboard (mean scores, median ranks over replicates; sorted by %s rank;\n"
+           "  true = θ̃, the score with infinite style-neutral votes):\n",
+           key ? "bt_style" : "bt");
+    printf("    %-50s %8s %6s %9s %6s %9s %6s\n", "model", "true", "true#", "bt", "#",
+           "bt_style", "#");
+    for (int i = 0; i < n; i++) {
+        int m = order[i];
+        if (i >= top && !strchr(r->model[m], '('))
+            continue;
+        printf("    %-50.50s %8.1f %6.0f %9.1f %6.0f %9.1f %6.0f\n", r->model[m], ts[m], tr[m],
+               score[m], rank[m], score[S + m], rank[S + m]);
+    }
+    if (n > top)
+        printf("    (%d more models in /summary/score_mean)\n", n - top);
+    free(order);
+}
+
+static void print_point(const report *r, size_t p)
+{
+    printf("\npoint %zu", p);
+    for (size_t a = 0; a < r->n_axis; a++)
+        printf("%s %s = %s", a ? "," : ":", r->axis[a], r->values[p * r->n_axis + a]);
+    printf("\n");
+    if (!r->complete[p]) {
+        printf("  (not complete in this file)\n");
+        return;
+    }
+    const double *fail = get(r, "fit_failures", p, EST_N);
+    if (fail[0] + fail[1] + fail[2] > 0)
+        printf("  warning: fits without a finite MLE (left out of the summaries): bt %.0f, "
+               "bt_style %.0f, elo %.0f replicate(s); see /results/fit_status\n",
+               fail[0], fail[1], fail[2]);
+    for (int g = 0; g < r->G; g++)
+        print_vendor(r, p, g);
+    print_leaderboard(r, p);
+    const double *tau = get(r, "kendall_tau_mean", p, EST_N), *gam = get(r, "gamma_mean", p, FEAT_N);
+    printf("\n  leaderboard: Kendall τ(score, θ) bt %.3f, bt_style %.3f, elo %.3f\n", tau[0],
+           tau[1], tau[2]);
+    printf("  fitted style coefficients γ:");
+    for (int f = 0; f < FEAT_N; f++)
+        if (!isnan(gam[f]))
+            printf(" %s %.3f", params_feature_names[f], gam[f]);
+    printf("\n  votes: %.1f%% ties, %.0f%% of them both-bad\n", 100 * get(r, "tie_share_mean", p, 1)[0],
+           100 * get(r, "bothbad_share_mean", p, 1)[0]);
+}
+
+/* Many points: one line per point and vendor. */
+static void print_compact(const report *r)
+{
+    const int G = r->G, EG = EST_N * G;
+    printf("\nsweep values are");
+    for (size_t a = 0; a < r->n_axis; a++)
+        printf("%s %s", a ? "," : "", r->axis[a]);
+    printf("\n%-6s %-24s %-12s %-16s %-16s %-10s %-10s %-8s\n", "point", "sweep values", "vendor",
+           "rank bt", "rank bt_style", "infl bt", "infl sty", "removed");
+    for (size_t p = 0; p < r->n_points; p++) {
+        char vals[25] = "";
+        for (size_t a = 0; a < r->n_axis; a++) {
+            strncat(vals, r->values[p * r->n_axis + a], sizeof vals - strlen(vals) - 1);
+            if (a + 1 < r->n_axis)
+                strncat(vals, ",", sizeof vals - strlen(vals) - 1);
+        }
+        if (!r->complete[p]) {
+            printf("%-6zu %-24s (not complete)\n", p, vals);
+            continue;
+        }
+        for (int g = 0; g < G; g++) {
+            char a[32], b[32];
+            rank_cell(a, sizeof a, get(r, "listed_rank_median", p, EG)[g],
+                      get(r, "listed_rank_q05", p, EG)[g], get(r, "listed_rank_q95", p, EG)[g]);
+            rank_cell(b, sizeof b, get(r, "listed_rank_median", p, EG)[G + g],
+                      get(r, "listed_rank_q05", p, EG)[G + g], get(r, "listed_rank_q95", p, EG)[G + g]);
+            printf("%-6zu %-24s %-12.12s ", p, vals, r->vendor[g]);
+            put_cell(a, 17);
+            put_cell(b, 17);
+            printf("%+-10.1f %+-10.1f %-8.2f\n", get(r, "score_inflation_mean", p, EG)[g],
+                   get(r, "score_inflation_mean", p, EG)[G + g], get(r, "share_removed", p, G)[g]);
+        }
+    }
+}
+
+int cmd_report(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "arenasim report: expected one result file\nusage: arenasim report OUT.h5\n");
+        return UTIL_EINPUT;
+    }
+    report r;
+    util_err err = {0, ""};
+    int rc = load(&r, argv[1], &err);
+    if (rc) {
+        fprintf(stderr, "arenasim report: %s\n", err.msg);
+        unload(&r);
+        return UTIL_EINPUT;
+    }
+    size_t done = 0;
+    for (size_t p = 0; p < r.n_points; p++)
+        done += r.complete[p] != 0;
+    printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", argv[1],
+           r.n_points, done, output_read_int_attr(r.f, "/sweep", "replicates"));
+    printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃)\n");
+    if (r.n_points <= 8 || r.G == 0)
+        for (size_t p = 0; p < r.n_points; p++)
+            print_point(&r, p);
+    else
+        print_compact(&r);
+    unload(&r);
+    return 0;
+}

@@ -1,0 +1,308 @@
+/*
+ * cmd/run.c — `arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N]
+ * [--resume] [--quiet]`: the parallel Monte Carlo over sweep points and
+ * replicates. Replicates of a point run in parallel (OpenMP), each on its own
+ * random stream, so results do not depend on the thread count. Points are
+ * written and flushed one at a time to OUT.h5.part, renamed to OUT.h5 when
+ * the shard's last point is done; SIGINT/SIGTERM stop after the current
+ * point and say how to resume.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+#include <hdf5.h>
+
+#include "cmd/cli.h"
+#include "cmd/cmd.h"
+#include "config/config.h"
+#include "io/output.h"
+#include "arena/arena.h"
+#include "sweep/sweep.h"
+
+static const char *const USAGE =
+    "arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N] [--resume] [--quiet]";
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    stop_requested = sig;
+}
+
+typedef struct {
+    const char *config, *out;
+    int threads, shard_i, shard_n, shard_env, resume, quiet;
+} run_args;
+
+static int parse_shard(const char *s, int *i, int *n)
+{
+    const char *slash = strchr(s, '/');
+    long a, b;
+    char head[32];
+    if (!slash || (size_t)(slash - s) >= sizeof head)
+        return -1;
+    memcpy(head, s, (size_t)(slash - s));
+    head[slash - s] = '\0';
+    if (cli_parse_long(head, 0, 1000000, &a) || cli_parse_long(slash + 1, 1, 1000000, &b) || a >= b)
+        return -1;
+    *i = (int)a;
+    *n = (int)b;
+    return 0;
+}
+
+/* Slurm job arrays: task I of N when --shard is not given. Only a whole,
+ * contiguous array (MAX − MIN + 1 = COUNT) identifies the shard; a partial
+ * resubmission (e.g. --array=2 alone) cannot, so it must pass --shard. */
+static int shard_from_slurm(run_args *a)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *min = getenv("SLURM_ARRAY_TASK_MIN"), *max = getenv("SLURM_ARRAY_TASK_MAX");
+    long i, n, lo = 0, hi;
+    if (!id || !cnt)
+        return 0;
+    if (cli_parse_long(id, 0, 100000000, &i) || cli_parse_long(cnt, 1, 100000000, &n) ||
+        (min && cli_parse_long(min, 0, 100000000, &lo)) || i - lo < 0 || i - lo >= n)
+        return cli_usage("run", USAGE,
+                         "SLURM_ARRAY_TASK_ID=%s / SLURM_ARRAY_TASK_COUNT=%s do not give a shard "
+                         "I/N with 0 <= I < N; pass --shard I/N", id, cnt);
+    hi = lo + n - 1;
+    if ((max && (cli_parse_long(max, 0, 100000000, &hi) || hi - lo + 1 != n)) ||
+        (n == 1 && lo != 0))
+        return cli_usage("run", USAGE,
+                         "the Slurm array (SLURM_ARRAY_TASK_MIN=%s, MAX=%s, COUNT=%s) is not one "
+                         "contiguous array of all shards, so the shard is ambiguous; pass --shard I/N",
+                         min ? min : "?", max ? max : "?", cnt);
+    a->shard_i = (int)(i - lo);
+    a->shard_n = (int)n;
+    a->shard_env = 1;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->shard_n = 1;
+    int shard_given = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *s = argv[i];
+        long v;
+        if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
+            if (++i >= argc)
+                return cli_usage("run", USAGE, "%s needs a file name", s);
+            a->out = argv[i];
+        } else if (!strcmp(s, "--threads")) {
+            if (++i >= argc || cli_parse_long(argv[i], 1, 4096, &v))
+                return cli_usage("run", USAGE, "--threads needs an integer in [1, 4096]");
+            a->threads = (int)v;
+        } else if (!strcmp(s, "--shard")) {
+            if (++i >= argc || parse_shard(argv[i], &a->shard_i, &a->shard_n))
+                return cli_usage("run", USAGE, "--shard needs I/N with 0 <= I < N, got '%s'",
+                                 i < argc ? argv[i] : "");
+            shard_given = 1;
+        } else if (!strcmp(s, "--resume"))
+            a->resume = 1;
+        else if (!strcmp(s, "--quiet") || !strcmp(s, "-q"))
+            a->quiet = 1;
+        else if (s[0] == '-' && s[1])
+            return cli_usage("run", USAGE, "unknown option '%s'", s);
+        else if (!a->config)
+            a->config = s;
+        else
+            return cli_usage("run", USAGE, "unexpected argument '%s'", s);
+    }
+    if (!a->config)
+        return cli_usage("run", USAGE, "missing CONFIG");
+    if (!a->out)
+        return cli_usage("run", USAGE, "missing -o OUT.h5");
+    if (!a->threads)
+        a->threads = omp_get_max_threads();
+    return shard_given ? 0 : shard_from_slurm(a);
+}
+
+static void progress(const run_args *a, size_t done, size_t todo, size_t point, int R,
+                     double t0, double *last_line)
+{
+    if (a->quiet)
+        return;
+    double el = util_now() - t0, rate = done ? (double)done * R / el : 0;
+    double eta = done ? el / (double)done * (double)(todo - done) : NAN;
+    if (isatty(STDERR_FILENO)) {
+        int width = 30, fill = todo ? (int)(width * (double)done / (double)todo) : width;
+        fprintf(stderr, "\r[%.*s%*s] %zu/%zu points  %.1f replicates/s  ETA %.0f s   ",
+                fill, "##############################", width - fill, "", done, todo, rate, eta);
+        if (done == todo)
+            fputc('\n', stderr);
+    } else if (done == todo || el - *last_line >= 60 || todo <= 100) {
+        fprintf(stderr, "arenasim: point %zu done (%zu/%zu), %.1f replicates/s, ETA %.0f s\n",
+                point, done, todo, rate, eta);
+        *last_line = el;
+    }
+}
+
+static output *open_output(const run_args *a, const config *c, const char *part,
+                           const output_meta *m, util_err *err)
+{
+    if (a->resume && access(part, F_OK) == 0) {
+        int unreadable;
+        output *o = output_open_resume(part, c, m, &unreadable, err);
+        if (o || !unreadable)
+            return o;
+        /* A kill in the middle of writing a point can leave an unreadable
+         * file; its points are recomputed (bitwise the same) rather than the
+         * run failing on every requeue. */
+        char *aside = util_malloc(strlen(part) + 16);
+        sprintf(aside, "%s.damaged", part);
+        if (rename(part, aside) != 0) {
+            util_err_prefix(err, "cannot move the damaged file aside (%s)", strerror(errno));
+            err->code = UTIL_ERUNTIME;
+            free(aside);
+            return NULL;
+        }
+        fprintf(stderr, "arenasim run: %s\n  moved it to %s; starting this run's points over\n",
+                err->msg, aside);
+        util_err_clear(err);
+        free(aside);
+    }
+    /* Lay the file out under a temporary name and rename it once flushed, so
+     * a kill during creation never leaves a damaged .part for --resume. */
+    params *p = util_malloc(sizeof *p);
+    char *tmp = util_malloc(strlen(part) + 32);
+    sprintf(tmp, "%s.new%ld", part, (long)getpid());
+    arena_scenario s;
+    output *o = NULL;
+    if (config_point(c, 0, p, err) == 0 && arena_scenario_init(&s, p, err) == 0) {
+        o = output_create(tmp, c, &s, m, err);
+        arena_scenario_free(&s);
+    }
+    if (o && output_rename(o, part) != 0) {
+        util_err_set(err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", tmp, part, strerror(errno));
+        output_close(o, NULL);
+        o = NULL;
+    }
+    if (!o)
+        unlink(tmp);
+    free(tmp);
+    free(p);
+    return o;
+}
+
+static int run_points(const run_args *a, const config *c, output *o, util_err *err)
+{
+    size_t np = config_n_points(c), todo = 0, done = 0;
+    for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n)
+        todo += !output_point_complete(o, p);
+    double t0 = util_now(), last = 0;
+    params *p0 = util_malloc(sizeof *p0);
+    config_point(c, 0, p0, NULL);
+    int R = p0->replicates;
+    free(p0);
+    for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n) {
+        if (output_point_complete(o, p))
+            continue;
+        if (stop_requested)
+            return -1;
+        int rc = sweep_run_point(c, p, a->threads, &stop_requested, o, err);
+        if (rc)
+            return rc;
+        progress(a, ++done, todo, p, R, t0, &last);
+    }
+    return stop_requested ? -1 : UTIL_OK;
+}
+
+static int check_output_path(const char *out, util_err *err)
+{
+    struct stat st;
+    char *dir = util_strdup(out), *slash = strrchr(dir, '/');
+    int rc = UTIL_OK;
+    if (slash) {
+        *slash = '\0';
+        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+            rc = util_err_set(err, UTIL_EINPUT, "-o %s: directory '%s' does not exist", out, dir);
+    }
+    if (!rc && stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        rc = util_err_set(err, UTIL_EINPUT, "-o %s: is a directory", out);
+    free(dir);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc)
+        return rc;
+    util_err err = {0, ""};
+    config *c = config_load(a.config, &err);
+    if (!c) {
+        fprintf(stderr, "arenasim run: %s\n", err.msg);
+        return err.code ? err.code : UTIL_EINPUT;
+    }
+    char *part = NULL, *cmdline = cli_command_line(argc, argv);
+    output *o = NULL;
+    if ((rc = check_output_path(a.out, &err)))
+        goto out;
+    if ((size_t)a.shard_i >= config_n_points(c)) {
+        rc = util_err_set(&err, UTIL_EINPUT, "shard %d/%d%s has no points: %s has %zu point(s)",
+                          a.shard_i, a.shard_n, a.shard_env ? " (from SLURM_ARRAY_TASK_*)" : "",
+                          a.config, config_n_points(c));
+        goto out;
+    }
+    if (a.shard_env && !a.quiet)
+        fprintf(stderr, "arenasim run: shard %d/%d from SLURM_ARRAY_TASK_ID/COUNT\n", a.shard_i,
+                a.shard_n);
+    part = util_malloc(strlen(a.out) + 8);
+    sprintf(part, "%s.part", a.out);
+    if (a.resume && access(part, F_OK) != 0 && access(a.out, F_OK) == 0) {
+        if (!a.quiet)
+            fprintf(stderr, "arenasim run: %s is already complete; nothing to resume\n", a.out);
+        goto out;
+    }
+    output_meta m = {cmdline, a.threads, a.shard_i, a.shard_n};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!(o = open_output(&a, c, part, &m, &err))) {
+        rc = err.code ? err.code : UTIL_ERUNTIME;
+        goto out;
+    }
+    rc = run_points(&a, c, o, &err);
+    int crc = output_close(o, rc ? NULL : &err);
+    if (rc < 0) {
+        char shard[64] = "";
+        if (a.shard_n > 1)
+            snprintf(shard, sizeof shard, " --shard %d/%d", a.shard_i, a.shard_n);
+        fprintf(stderr,
+                "arenasim run: interrupted by signal %d; completed points are saved in %s\n"
+                "resume with: arenasim run %s -o %s --resume%s\n",
+                (int)stop_requested, part, a.config, a.out, shard);
+        rc = UTIL_ERUNTIME;
+        goto out;
+    }
+    if (!rc && crc)
+        rc = crc;
+    if (!rc && rename(part, a.out) != 0)
+        rc = util_err_set(&err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, a.out,
+                          strerror(errno));
+    if (rc)
+        unlink(part);
+    else if (!a.quiet)
+        fprintf(stderr, "arenasim run: wrote %s\n", a.out);
+out:
+    if (rc > 0)
+        fprintf(stderr, "arenasim run: %s\n", err.msg);
+    free(part);
+    free(cmdline);
+    config_free(c);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/*
+ * params/params.h — the resolved parameters of one sweep point: plain data that the
+ * config module fills (config/config.h) and the arena simulator reads (arena/arena.h).
+ *
+ * Units: substance scores θ in arena points (P(A beats B) = 1/(1+10^((θB−θA)/400))
+ * for style-neutral voters without ties); response length in tokens; markdown
+ * and emoji as counts per response at the model's mean length; voter style
+ * sensitivities β in log-odds per unit of the transformed feature difference.
+ * YAML key names are given beside each field (README "Config reference").
+ */
+#ifndef ARENASIM_PARAMS_H
+#define ARENASIM_PARAMS_H
+
+#include <stdint.h>
+
+#define PARAMS_NAME_LEN 96
+#define PARAMS_MAX_MODELS 512
+#define PARAMS_MAX_GAMING 16
+#define PARAMS_MAX_VARIANTS 1024
+
+/* Response style features, in this fixed order everywhere (HDF5, CSV). */
+enum { FEAT_TOKENS = 0, FEAT_HEADERS, FEAT_LISTS, FEAT_BOLD, FEAT_EMOJI, FEAT_N };
+extern const char *const params_feature_names[FEAT_N]; /* "tokens", ... */
+
+/* Leaderboard estimators, in this fixed order everywhere. */
+enum { EST_BT = 0, EST_BT_STYLE, EST_ELO, EST_N };
+extern const char *const params_estimator_names[EST_N]; /* "bt", "bt_style", "elo" */
+
+typedef enum {                 /* response.transform: g(a, b) */
+    TRANSFORM_DIFF_RATIO = 0,  /* "diff_ratio": (a − b)/(a + b + 1)   */
+    TRANSFORM_LOG_RATIO,       /* "log_ratio":  ln((a + 1)/(b + 1))   */
+    TRANSFORM_SATURATING       /* "saturating": tanh(ln((a+1)/(b+1))) */
+} params_transform;
+
+typedef enum { SAMPLING_UNIFORM = 0, SAMPLING_WEIGHTS } params_sampling; /* "uniform", "weights" */
+typedef enum { PENALTY_NONE = 0, PENALTY_FASTCHAT, PENALTY_ARENA_RANK } params_penalty; /* "none","fastchat","arena_rank" */
+typedef enum { CI_NONE = 0, CI_SANDWICH, CI_BOOTSTRAP } params_ci;  /* "none","sandwich","bootstrap" */
+typedef enum { LISTED_KEEP = 0, LISTED_FRESH } params_listed;       /* "keep", "fresh" */
+typedef enum { UNLISTED_RETRACT = 0, UNLISTED_KEEP } params_unlisted; /* "retract", "keep" */
+typedef enum { RELEASE_NONE = 0, RELEASE_LISTED, RELEASE_BASE, RELEASE_VARIANT } params_release;
+                                           /* "none","listed","base","variant" */
+
+/* A style profile: mean[FEAT_TOKENS] = mean tokens of a response (> 0);
+ * mean[f] for the count features = expected count at the mean length. */
+typedef struct {
+    double mean[FEAT_N]; /* style: {tokens:, headers:, lists:, bold:, emoji:} */
+} params_style;
+
+typedef struct {                 /* an entry of `models:` (the public pool) */
+    char name[PARAMS_NAME_LEN];  /* name (required, unique across all names) */
+    char vendor[PARAMS_NAME_LEN];/* vendor (default: "") */
+    double theta;                /* theta (required), arena points */
+    params_style style;          /* style (required: tokens; counts default 0) */
+    double weight;               /* weight (default 1, > 0): pair sampling weight */
+} params_model;
+
+typedef struct {                 /* an entry of `gaming:` */
+    char vendor[PARAMS_NAME_LEN];    /* vendor (required) */
+    char base_name[PARAMS_NAME_LEN]; /* base.name (required) */
+    double base_theta;               /* base.theta (required) */
+    params_style base_style;         /* base.style (required) */
+    int n_variants;                  /* variants (required, 1..PARAMS_MAX_VARIANTS) */
+    double tune_mean;                /* tune_mean (default 0): μ_tune, points */
+    double tune_sd;                  /* tune_sd (default 0, ≥ 0): σ_tune, points */
+    int n_styled;                    /* tuned_style.count (default 0, ≤ variants):
+                                        variants 0..n_styled−1 use tuned_style */
+    params_style tuned_style;        /* tuned_style.style */
+    long n_test;                     /* testing_battles (required, ≥ 1): per variant */
+    int select_by;                   /* select_by: EST_BT or EST_BT_STYLE (default bt) */
+    params_listed listed_votes;      /* listed_votes (default keep) */
+    long n_listed;                   /* listed_battles (default 0; ≥ 1 if fresh):
+                                        public battles of the listed variant after listing */
+    params_unlisted unlisted_votes;  /* unlisted_votes (default retract) */
+    params_release release;          /* release (default none) */
+    int release_variant;             /* release_variant (default 0; used by "variant") */
+    long n_release;                  /* release_battles (default 0; ≥ 1 unless none/listed) */
+    double weight;                   /* weight (default 1, > 0): sampling weight of its entries */
+} params_gaming;
+
+typedef struct {
+    uint64_t seed;              /* seed (required) */
+    int replicates;             /* replicates (default 100, ≥ 1) */
+
+    double length_sd;           /* response.length_sd (default 0.5, ≥ 0) */
+    params_transform transform; /* response.transform (default diff_ratio) */
+
+    int n_voters;               /* voters.count (default 1000, ≥ 1) */
+    double beta_mean[FEAT_N];   /* voters.beta_mean.{tokens,...} (default 0) */
+    double beta_sd[FEAT_N];     /* voters.beta_sd.{...} (default 0, ≥ 0) */
+    double tie_threshold;       /* voters.tie_threshold (default 0, ≥ 0): η */
+    double bothbad_share;       /* voters.bothbad_share (default 0.5, in [0,1]) */
+
+    params_sampling sampling;   /* arena.sampling (default uniform) */
+    long n_public;              /* arena.public_battles (required, ≥ 1) */
+
+    int estimators[EST_N];      /* leaderboard.estimators (default [bt, bt_style, elo]) */
+    int style_features[FEAT_N]; /* leaderboard.style_features (default [tokens,headers,lists,bold]) */
+    params_penalty penalty;     /* leaderboard.style_penalty (default fastchat) */
+    params_ci ci;               /* leaderboard.ci (default sandwich) */
+    int n_bootstrap;            /* leaderboard.bootstrap_rounds (default 100, ≥ 1) */
+    double ci_level;            /* leaderboard.ci_level (default 0.95, in (0,1)) */
+    int has_anchor;             /* leaderboard.anchor present */
+    char anchor_model[PARAMS_NAME_LEN]; /* leaderboard.anchor.model (a public model) */
+    double anchor_score;        /* leaderboard.anchor.score */
+    double elo_k;               /* leaderboard.elo_k (default 4, > 0) */
+    int neutral_rerun;          /* leaderboard.neutral_rerun (default false) */
+
+    int n_models;               /* models: 2..PARAMS_MAX_MODELS entries */
+    params_model models[PARAMS_MAX_MODELS];
+    int n_gaming;               /* gaming: 0..PARAMS_MAX_GAMING entries */
+    params_gaming gaming[PARAMS_MAX_GAMING];
+} params;
+
+#endif

@@ -1,0 +1,1085 @@
+/*
+ * rating/rating.c — the leaderboard estimators of DESIGN §3 (see rating.h).
+ *
+ * Units: internal ratings r in log10-odds (logit = ln10·(r_a − r_b)); scores
+ * in arena points (400 r + 1000, shifted by the anchor rule); style
+ * coefficients γ in log-odds per sd of the z-scored feature difference.
+ *
+ * Numerics. Both fits are damped Newton iterations on a convex loss, solved
+ * with GSL's Cholesky; converged when max |gradient| ≤ tol·max(1, Σ weights).
+ * Losses are kept on the "summed" scale (arena_rank's mean loss is multiplied
+ * by Σw, which does not move its minimiser) so one tolerance rule serves all.
+ * When r is unpenalised (bt, none, arena_rank) the loss is invariant to
+ * shifting r, so model 0 is pinned in the Newton system and r is centred
+ * afterwards. Sandwich covariances H⁻¹GH⁻¹ use A = (H + uuᵀ)⁻¹ with
+ * u = (1,…,1,0…)/√n: H u = G u = 0, so A G A is the covariance in the centred
+ * parameterisation.
+ *
+ * Reproducibility. The style fit accumulates over fixed blocks of
+ * RATING_BLOCK rows; each block's partial sums are added to the total in block
+ * order, whatever the thread count, so results are bitwise independent of it.
+ * Bootstrap round k always uses stream (seed, point, replicate, BOOTSTRAP, k)
+ * and starts from the full-data fit, so rounds are independent of scheduling.
+ */
+#include "rating/rating.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <gsl/gsl_vector.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "base/rng.h"
+
+#define RATING_LN10 2.302585092994045684
+#define RATING_BLOCK 65536
+#define RATING_MAX_HALVINGS 40
+
+/* ---- Table ---------------------------------------------------------------- */
+
+rating_table *rating_table_alloc(int n)
+{
+    rating_table *t = util_malloc(sizeof *t);
+    size_t m = (size_t)n * (size_t)(n > 0 ? n - 1 : 0) / 2;
+    t->n = n;
+    t->cell = util_calloc(4 * m + 1, sizeof *t->cell);
+    return t;
+}
+
+void rating_table_free(rating_table *t)
+{
+    if (!t)
+        return;
+    free(t->cell);
+    free(t);
+}
+
+void rating_table_clear(rating_table *t)
+{
+    size_t m = (size_t)t->n * (size_t)(t->n > 0 ? t->n - 1 : 0) / 2;
+    memset(t->cell, 0, 4 * m * sizeof *t->cell);
+}
+
+size_t rating_pair_index(int n, int i, int j)
+{
+    return (size_t)i * (size_t)(2 * n - i - 1) / 2 + (size_t)(j - i - 1);
+}
+
+void rating_table_add(rating_table *t, int a, int b, int outcome, double count)
+{
+    if (a == b)
+        return;
+    if (a > b) {
+        int s = a;
+        a = b;
+        b = s;
+        if (outcome == RATING_A_WINS)
+            outcome = RATING_B_WINS;
+        else if (outcome == RATING_B_WINS)
+            outcome = RATING_A_WINS;
+    }
+    t->cell[4 * rating_pair_index(t->n, a, b) + (size_t)outcome] += count;
+}
+
+void rating_table_battles(const rating_table *t, double *battles)
+{
+    const double *c = t->cell;
+    for (int i = 0; i < t->n; i++)
+        battles[i] = 0;
+    for (int i = 0; i < t->n; i++)
+        for (int j = i + 1; j < t->n; j++, c += 4) {
+            double s = c[0] + c[1] + c[2] + c[3];
+            battles[i] += s;
+            battles[j] += s;
+        }
+}
+
+/* ---- Existence of the MLE ------------------------------------------------- */
+
+/* Graph scratch for the existence checks. */
+typedef struct {
+    int n;
+    double *win, *loss, *tot; /* per model: score won, score lost, battles */
+    int *queue;
+    unsigned char *seen;
+} exist_ws;
+
+static void exist_alloc(exist_ws *e, int n)
+{
+    e->n = n;
+    e->win = util_calloc((size_t)n, sizeof(double));
+    e->loss = util_calloc((size_t)n, sizeof(double));
+    e->tot = util_calloc((size_t)n, sizeof(double));
+    e->queue = util_calloc((size_t)n, sizeof(int));
+    e->seen = util_calloc((size_t)n, 1);
+}
+
+static void exist_free(exist_ws *e)
+{
+    free(e->win);
+    free(e->loss);
+    free(e->tot);
+    free(e->queue);
+    free(e->seen);
+}
+
+/* BFS from model 0 over pairs; dir 0: any battle, 1: i scored against j,
+ * 2: j scored against i (reverse edges). Returns the number reached. */
+static int exist_reach(const rating_table *t, exist_ws *e, int dir)
+{
+    int n = t->n, head = 0, tail = 0;
+    memset(e->seen, 0, (size_t)n);
+    e->queue[tail++] = 0;
+    e->seen[0] = 1;
+    while (head < tail) {
+        int i = e->queue[head++];
+        for (int j = 0; j < n; j++) {
+            if (j == i || e->seen[j])
+                continue;
+            int lo = i < j ? i : j, hi = i < j ? j : i;
+            const double *c = t->cell + 4 * rating_pair_index(n, lo, hi);
+            double slo = c[0] + 0.5 * (c[2] + c[3]), shi = c[1] + 0.5 * (c[2] + c[3]);
+            double s_ij = (i == lo) ? slo : shi, s_ji = (i == lo) ? shi : slo;
+            double w = dir == 0 ? c[0] + c[1] + c[2] + c[3] : dir == 1 ? s_ij : s_ji;
+            if (w > 0) {
+                e->seen[j] = 1;
+                e->queue[tail++] = j;
+            }
+        }
+    }
+    return tail;
+}
+
+static int first_unseen(const exist_ws *e)
+{
+    for (int i = 0; i < e->n; i++)
+        if (!e->seen[i])
+            return i;
+    return 0;
+}
+
+/* UTIL_OK when the BT MLE exists (the "beats or ties" digraph is strongly
+ * connected); otherwise UTIL_EINPUT naming the first offending model. */
+static int exist_check(const rating_table *t, exist_ws *e, util_err *err)
+{
+    int n = t->n;
+    const double *c = t->cell;
+    if (n < 2)
+        return util_err_set(err, UTIL_EINPUT, "need at least 2 models, got %d", n);
+    memset(e->win, 0, (size_t)n * sizeof(double));
+    memset(e->loss, 0, (size_t)n * sizeof(double));
+    memset(e->tot, 0, (size_t)n * sizeof(double));
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++, c += 4) {
+            double ti = c[0] + 0.5 * (c[2] + c[3]), tj = c[1] + 0.5 * (c[2] + c[3]);
+            e->win[i] += ti, e->loss[i] += tj, e->tot[i] += ti + tj;
+            e->win[j] += tj, e->loss[j] += ti, e->tot[j] += ti + tj;
+        }
+    for (int i = 0; i < n; i++) {
+        if (e->tot[i] <= 0)
+            return util_err_set(err, UTIL_EINPUT, "model %d has no battles: its rating is not identified", i);
+        if (e->loss[i] <= 0)
+            return util_err_set(err, UTIL_EINPUT, "model %d has only wins: its BT rating is infinite", i);
+        if (e->win[i] <= 0)
+            return util_err_set(err, UTIL_EINPUT, "model %d has only losses: its BT rating is −infinite", i);
+    }
+    if (exist_reach(t, e, 0) < n)
+        return util_err_set(err, UTIL_EINPUT,
+                            "comparison graph not connected: model %d never meets model 0's group", first_unseen(e));
+    if (exist_reach(t, e, 1) < n || exist_reach(t, e, 2) < n)
+        return util_err_set(err, UTIL_EINPUT,
+                            "no BT MLE: model %d's group never loses (or never wins) against the rest", first_unseen(e));
+    return UTIL_OK;
+}
+
+/* ---- Small numerics ------------------------------------------------------- */
+
+static double max_abs(const double *g, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs(g[i]));
+    return m;
+}
+
+/* Mirror the upper triangle of a p×p row-major matrix into the lower. */
+static void symmetrize(double *h, size_t p)
+{
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i + 1; j < p; j++)
+            h[j * p + i] = h[i * p + j];
+}
+
+/* Solve H δ = −g for δ (all p), with the first `pin` coordinates fixed at 0.
+ * fac: p×p scratch. Returns a GSL status. */
+static int newton_step(const gsl_matrix *h, const gsl_vector *g, gsl_matrix *fac,
+                       gsl_vector *delta, size_t pin)
+{
+    size_t p = h->size1, q = p - pin;
+    gsl_matrix_memcpy(fac, h);
+    gsl_matrix_view f = gsl_matrix_submatrix(fac, pin, pin, q, q);
+    gsl_vector_const_view gs = gsl_vector_const_subvector(g, pin, q);
+    gsl_vector_view ds = gsl_vector_subvector(delta, pin, q);
+    int st = gsl_linalg_cholesky_decomp1(&f.matrix);
+    if (st)
+        return st;
+    st = gsl_linalg_cholesky_solve(&f.matrix, &gs.vector, &ds.vector);
+    if (st)
+        return st;
+    gsl_vector_scale(&ds.vector, -1.0);
+    for (size_t i = 0; i < pin; i++)
+        gsl_vector_set(delta, i, 0.0);
+    return GSL_SUCCESS;
+}
+
+/* cov = A G A with A = (H + u uᵀ)⁻¹, u = (1..1 on the first nr, 0 after)/√nr
+ * when nr > 0 (else A = H⁻¹). fac, tmp: p×p scratch; G is overwritten. */
+static int sandwich(const gsl_matrix *h, gsl_matrix *g, size_t nr, gsl_matrix *fac,
+                    gsl_matrix *tmp, double *cov)
+{
+    size_t p = h->size1;
+    gsl_matrix_memcpy(fac, h);
+    for (size_t i = 0; i < nr; i++)
+        for (size_t j = 0; j < nr; j++)
+            fac->data[i * fac->tda + j] += 1.0 / (double)nr;
+    int st = gsl_linalg_cholesky_decomp1(fac);
+    if (!st)
+        st = gsl_linalg_cholesky_invert(fac);
+    if (st)
+        return st;
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, fac, g, 0.0, tmp);
+    gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, tmp, fac, 0.0, g);
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < p; j++)
+            cov[i * p + j] = g->data[i * g->tda + j];
+    return GSL_SUCCESS;
+}
+
+/* Negative log-likelihood of one battle at logit eta with outcome y ∈ {0,½,1};
+ * *prob receives σ(eta). Stable for any eta. */
+static inline double nll_one(double eta, double y, double *prob)
+{
+    double e = exp(-fabs(eta));
+    *prob = eta >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+    return (eta > 0 ? eta : 0.0) + log1p(e) - y * eta;
+}
+
+static void center(double *r, int n)
+{
+    double m = 0;
+    for (int i = 0; i < n; i++)
+        m += r[i];
+    m /= n;
+    for (int i = 0; i < n; i++)
+        r[i] -= m;
+}
+
+/* ---- bt on the table ------------------------------------------------------- */
+
+struct rating_bt_ws {
+    int n;
+    gsl_matrix *h, *fac, *g2, *tmp;
+    gsl_vector *grad, *delta;
+    double *r, *rnew;
+    exist_ws ex;
+};
+
+rating_bt_ws *rating_bt_ws_alloc(int n)
+{
+    rating_bt_ws *w = util_calloc(1, sizeof *w);
+    size_t p = (size_t)(n > 1 ? n : 2);
+    w->n = n;
+    w->h = gsl_matrix_alloc(p, p);
+    w->fac = gsl_matrix_alloc(p, p);
+    w->g2 = gsl_matrix_alloc(p, p);
+    w->tmp = gsl_matrix_alloc(p, p);
+    w->grad = gsl_vector_alloc(p);
+    w->delta = gsl_vector_alloc(p);
+    w->r = util_calloc(p, sizeof(double));
+    w->rnew = util_calloc(p, sizeof(double));
+    if (!w->h || !w->fac || !w->g2 || !w->tmp || !w->grad || !w->delta) {
+        rating_bt_ws_free(w);
+        return NULL;
+    }
+    exist_alloc(&w->ex, (int)p);
+    return w;
+}
+
+void rating_bt_ws_free(rating_bt_ws *w)
+{
+    if (!w)
+        return;
+    gsl_matrix_free(w->h);
+    gsl_matrix_free(w->fac);
+    gsl_matrix_free(w->g2);
+    gsl_matrix_free(w->tmp);
+    gsl_vector_free(w->grad);
+    gsl_vector_free(w->delta);
+    free(w->r);
+    free(w->rnew);
+    if (w->ex.win)
+        exist_free(&w->ex);
+    free(w);
+}
+
+/* One pass over the pairs: loss, and (when h != NULL) gradient and Hessian
+ * of Σ NLL at r. mode 2 puts G = Σ (score outer products) into h instead. */
+static double bt_pass(const rating_table *t, const double *r, double *g, gsl_matrix *hm, int mode)
+{
+    int n = t->n;
+    const double *c = t->cell;
+    const double L = RATING_LN10, L2 = L * L;
+    double loss = 0;
+    size_t ld = hm ? hm->tda : 0;
+    double *h = hm ? hm->data : NULL;
+    if (hm) {
+        gsl_matrix_set_zero(hm);
+        memset(g, 0, (size_t)n * sizeof *g);
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++, c += 4) {
+            double tot = c[0] + c[1] + c[2] + c[3];
+            if (tot <= 0)
+                continue;
+            double s = c[0] + 0.5 * (c[2] + c[3]), eta = L * (r[i] - r[j]), p;
+            double e = exp(-fabs(eta));
+            p = eta >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            loss += tot * ((eta > 0 ? eta : 0.0) + log1p(e)) - s * eta;
+            if (!hm)
+                continue;
+            double res = L * (tot * p - s), hh;
+            g[i] += res;
+            g[j] -= res;
+            if (mode == 2)
+                hh = L2 * (c[0] * (1 - p) * (1 - p) + c[1] * p * p + (c[2] + c[3]) * (0.5 - p) * (0.5 - p));
+            else
+                hh = L2 * tot * p * (1 - p);
+            h[(size_t)i * ld + (size_t)i] += hh;
+            h[(size_t)j * ld + (size_t)j] += hh;
+            h[(size_t)i * ld + (size_t)j] -= hh;
+            h[(size_t)j * ld + (size_t)i] -= hh;
+        }
+    return loss;
+}
+
+int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                  double *r, double *cov, util_err *err)
+{
+    int n = t->n, rc = UTIL_OK, it;
+    double tol = (o && o->tol > 0) ? o->tol : 1e-10;
+    int max_iter = (o && o->max_iter > 0) ? o->max_iter : 100;
+    if (w->n != n)
+        return util_err_set(err, UTIL_ERUNTIME, "rating_bt_fit: workspace for %d models, table has %d", w->n, n);
+    rc = exist_check(t, &w->ex, err);
+    if (rc)
+        return rc;
+    gsl_matrix_view hv = gsl_matrix_submatrix(w->h, 0, 0, (size_t)n, (size_t)n);
+    gsl_matrix_view fv = gsl_matrix_submatrix(w->fac, 0, 0, (size_t)n, (size_t)n);
+    gsl_vector_view gv = gsl_vector_subvector(w->grad, 0, (size_t)n);
+    gsl_vector_view dv = gsl_vector_subvector(w->delta, 0, (size_t)n);
+    double total = 0;
+    for (size_t k = 0; k < 4 * (size_t)n * (size_t)(n - 1) / 2; k++)
+        total += t->cell[k];
+    double thr = tol * fmax(1.0, total);
+    memset(w->r, 0, (size_t)n * sizeof(double));
+    double loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+    for (it = 0; it < max_iter; it++) {
+        if (max_abs(gv.vector.data, (size_t)n) <= thr)
+            break;
+        if (newton_step(&hv.matrix, &gv.vector, &fv.matrix, &dv.vector, 1)) {
+            rc = util_err_set(err, UTIL_ERUNTIME, "bt: Newton system not positive definite at iteration %d", it);
+            goto out;
+        }
+        double step = 1.0, lnew = 0;
+        int k;
+        for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
+            for (int i = 0; i < n; i++)
+                w->rnew[i] = w->r[i] + step * dv.vector.data[i];
+            lnew = bt_pass(t, w->rnew, NULL, NULL, 0);
+            if (lnew <= loss + 1e-12 * fabs(loss))
+                break;
+        }
+        if (k == RATING_MAX_HALVINGS) {
+            rc = util_err_set(err, UTIL_ERUNTIME, "bt: line search failed at iteration %d", it);
+            goto out;
+        }
+        memcpy(w->r, w->rnew, (size_t)n * sizeof(double));
+        loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+    }
+    if (it == max_iter) {
+        rc = util_err_set(err, UTIL_ERUNTIME, "bt: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
+                          max_iter, max_abs(gv.vector.data, (size_t)n), thr);
+        goto out;
+    }
+    center(w->r, n);
+    memcpy(r, w->r, (size_t)n * sizeof(double));
+    if (cov) {
+        gsl_matrix_view g2 = gsl_matrix_submatrix(w->g2, 0, 0, (size_t)n, (size_t)n);
+        gsl_matrix_view tv = gsl_matrix_submatrix(w->tmp, 0, 0, (size_t)n, (size_t)n);
+        bt_pass(t, w->r, w->rnew, &g2.matrix, 2);
+        if (sandwich(&hv.matrix, &g2.matrix, (size_t)n, &fv.matrix, &tv.matrix, cov))
+            rc = util_err_set(err, UTIL_ERUNTIME, "bt: sandwich covariance failed (singular Hessian)");
+    }
+out:
+    return rc;
+}
+
+/* ---- Rows ------------------------------------------------------------------ */
+
+rating_rows *rating_rows_alloc(int n_models, int n_feat, size_t cap)
+{
+    rating_rows *r = util_calloc(1, sizeof *r);
+    r->n_models = n_models;
+    r->n_feat = n_feat;
+    r->cap = cap ? cap : 1024;
+    r->a = util_malloc(r->cap * sizeof *r->a);
+    r->b = util_malloc(r->cap * sizeof *r->b);
+    r->outcome = util_malloc(r->cap);
+    r->d = util_malloc(r->cap * (size_t)(n_feat > 0 ? n_feat : 1) * sizeof *r->d);
+    return r;
+}
+
+void rating_rows_free(rating_rows *r)
+{
+    if (!r)
+        return;
+    free(r->a);
+    free(r->b);
+    free(r->outcome);
+    free(r->d);
+    free(r);
+}
+
+void rating_rows_clear(rating_rows *r)
+{
+    r->n = 0;
+}
+
+void rating_rows_push(rating_rows *r, int a, int b, int outcome, const double *d)
+{
+    size_t f = (size_t)(r->n_feat > 0 ? r->n_feat : 1);
+    if (r->n == r->cap) {
+        r->cap *= 2;
+        r->a = util_realloc(r->a, r->cap * sizeof *r->a);
+        r->b = util_realloc(r->b, r->cap * sizeof *r->b);
+        r->outcome = util_realloc(r->outcome, r->cap);
+        r->d = util_realloc(r->d, r->cap * f * sizeof *r->d);
+    }
+    r->a[r->n] = a;
+    r->b[r->n] = b;
+    r->outcome[r->n] = (uint8_t)outcome;
+    if (r->n_feat > 0)
+        memcpy(r->d + r->n * f, d, f * sizeof *d);
+    r->n++;
+}
+
+/* ---- bt_style on rows ------------------------------------------------------ */
+
+/* Partial sums of one block: loss, gradient (p), Hessian upper triangle (p²). */
+typedef struct {
+    double loss;
+    double *g, *h;
+} style_slot;
+
+struct rating_style_ws {
+    int n, f, nslots;
+    size_t p;
+    double *mu, *isd;     /* z-scoring per feature */
+    double *theta, *tnew; /* (r, γ) */
+    double *g, *hraw;     /* reduced totals */
+    style_slot *slot;
+    gsl_matrix *h, *fac, *g2, *tmp;
+    gsl_vector *grad, *delta;
+    rating_table *tab;    /* for the existence check of unpenalised r */
+    exist_ws ex;
+};
+
+static void slots_ensure(rating_style_ws *w, int k)
+{
+    if (k <= w->nslots)
+        return;
+    w->slot = util_realloc(w->slot, (size_t)k * sizeof *w->slot);
+    for (int s = w->nslots; s < k; s++) {
+        w->slot[s].g = util_malloc(w->p * sizeof(double));
+        w->slot[s].h = util_malloc(w->p * w->p * sizeof(double));
+    }
+    w->nslots = k;
+}
+
+rating_style_ws *rating_style_ws_alloc(int n_models, int n_feat)
+{
+    rating_style_ws *w = util_calloc(1, sizeof *w);
+    w->n = n_models;
+    w->f = n_feat;
+    w->p = (size_t)n_models + (size_t)n_feat;
+    size_t p = w->p, f = (size_t)(n_feat > 0 ? n_feat : 1);
+    w->mu = util_calloc(f, sizeof(double));
+    w->isd = util_calloc(f, sizeof(double));
+    w->theta = util_calloc(p, sizeof(double));
+    w->tnew = util_calloc(p, sizeof(double));
+    w->g = util_calloc(p, sizeof(double));
+    w->h = gsl_matrix_alloc(p, p);
+    w->fac = gsl_matrix_alloc(p, p);
+    w->g2 = gsl_matrix_alloc(p, p);
+    w->tmp = gsl_matrix_alloc(p, p);
+    w->grad = gsl_vector_alloc(p);
+    w->delta = gsl_vector_alloc(p);
+    w->tab = rating_table_alloc(n_models);
+    exist_alloc(&w->ex, n_models);
+    slots_ensure(w, 1);
+    return w;
+}
+
+void rating_style_ws_free(rating_style_ws *w)
+{
+    if (!w)
+        return;
+    free(w->mu);
+    free(w->isd);
+    free(w->theta);
+    free(w->tnew);
+    free(w->g);
+    for (int s = 0; s < w->nslots; s++) {
+        free(w->slot[s].g);
+        free(w->slot[s].h);
+    }
+    free(w->slot);
+    gsl_matrix_free(w->h);
+    gsl_matrix_free(w->fac);
+    gsl_matrix_free(w->g2);
+    gsl_matrix_free(w->tmp);
+    gsl_vector_free(w->grad);
+    gsl_vector_free(w->delta);
+    rating_table_free(w->tab);
+    exist_free(&w->ex);
+    free(w);
+}
+
+/* Population mean and 1/sd of each feature column over all rows. */
+static int style_zscore(const rating_rows *rows, rating_style_ws *w, util_err *err)
+{
+    int F = rows->n_feat;
+    for (int f = 0; f < F; f++) {
+        double m = 0, v = 0;
+        for (size_t i = 0; i < rows->n; i++)
+            m += rows->d[i * (size_t)F + (size_t)f];
+        m /= (double)rows->n;
+        for (size_t i = 0; i < rows->n; i++) {
+            double x = rows->d[i * (size_t)F + (size_t)f] - m;
+            v += x * x;
+        }
+        v /= (double)rows->n;
+        if (!(v > 0) || !isfinite(v))
+            return util_err_set(err, UTIL_EINPUT,
+                                "style feature %d is constant over all %zu battles: its coefficient is not identified",
+                                f, rows->n);
+        w->mu[f] = m;
+        w->isd[f] = 1.0 / sqrt(v);
+    }
+    return UTIL_OK;
+}
+
+typedef struct {
+    const rating_rows *rows;
+    const double *wt;
+    const double *theta;
+    const double *mu, *isd;
+    int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products) */
+} style_ctx;
+
+/* Accumulate rows [lo, hi) into slot s (zeroed first). Each row touches the
+ * two rating parameters and the F features: sparse updates of the upper
+ * triangle only. */
+static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p)
+{
+    const rating_rows *R = c->rows;
+    int n = R->n_models, F = R->n_feat;
+    const double L = RATING_LN10, L2 = L * L;
+    const double *gam = c->theta + n;
+    double z[FEAT_N > 8 ? FEAT_N : 8], loss = 0;
+    double *g = s->g, *h = s->h;
+    if (c->mode != 1) {
+        memset(g, 0, p * sizeof *g);
+        memset(h, 0, p * p * sizeof *h);
+    }
+    for (size_t i = lo; i < hi; i++) {
+        double wt = c->wt ? c->wt[i] : 1.0;
+        if (wt == 0)
+            continue;
+        size_t a = (size_t)R->a[i], b = (size_t)R->b[i];
+        double eta = L * (c->theta[a] - c->theta[b]), prob;
+        for (int f = 0; f < F; f++) {
+            z[f] = (R->d[i * (size_t)F + (size_t)f] - c->mu[f]) * c->isd[f];
+            eta += z[f] * gam[f];
+        }
+        int oc = R->outcome[i];
+        double y = oc == RATING_A_WINS ? 1.0 : oc == RATING_B_WINS ? 0.0 : 0.5;
+        loss += wt * nll_one(eta, y, &prob);
+        if (c->mode == 1)
+            continue;
+        double res = wt * (prob - y);
+        double hh = c->mode == 2 ? wt * (prob - y) * (prob - y) : wt * prob * (1.0 - prob);
+        g[a] += L * res;
+        g[b] -= L * res;
+        h[a * p + a] += L2 * hh;
+        h[b * p + b] += L2 * hh;
+        h[(a < b ? a : b) * p + (a < b ? b : a)] -= L2 * hh;
+        for (int f = 0; f < F; f++) {
+            size_t q = (size_t)n + (size_t)f;
+            double hz = hh * z[f];
+            g[q] += res * z[f];
+            h[a * p + q] += L * hz;
+            h[b * p + q] -= L * hz;
+            for (int e = f; e < F; e++)
+                h[q * p + (size_t)n + (size_t)e] += hz * z[e];
+        }
+    }
+    s->loss = loss;
+}
+
+static void slot_add(const style_slot *s, double *loss, double *g, double *h, size_t p, int mode)
+{
+    *loss += s->loss;
+    if (mode == 1)
+        return;
+    for (size_t k = 0; k < p; k++)
+        g[k] += s->g[k];
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i; j < p; j++)
+            h[i * p + j] += s->h[i * p + j];
+}
+
+/* Blocks accumulated per parallel region: all of them when their partial
+ * sums fit in RATING_SLOT_BYTES (one fork/join per pass), at least `threads`. */
+#define RATING_SLOT_BYTES ((size_t)64 << 20)
+static int style_wave(size_t nrows, size_t p, int threads)
+{
+    size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK, fit = RATING_SLOT_BYTES / (p * p * sizeof(double) + 1);
+    if (threads <= 1)
+        return 1;
+    size_t wv = nblk < fit ? nblk : fit;
+    return wv > (size_t)threads ? (int)wv : threads;
+}
+
+/* Sum over all rows, block by block in block order (bitwise independent of
+ * the thread count). g, h: totals (h full p×p after symmetrising). */
+static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, double *g, double *h)
+{
+    size_t nrows = c->rows->n, p = w->p;
+    size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK;
+    int T = threads > 1 ? threads : 1, W = style_wave(nrows, p, threads);
+    double loss = 0;
+    if (c->mode != 1) {
+        memset(g, 0, p * sizeof *g);
+        memset(h, 0, p * p * sizeof *h);
+    }
+    for (size_t b0 = 0; b0 < nblk; b0 += (size_t)W) {
+        size_t nb = nblk - b0 < (size_t)W ? nblk - b0 : (size_t)W;
+        if (T > 1 && nb > 1) {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(dynamic, 1)
+#endif
+            for (size_t k = 0; k < nb; k++) {
+                size_t lo = (b0 + k) * RATING_BLOCK, hi = lo + RATING_BLOCK < nrows ? lo + RATING_BLOCK : nrows;
+                style_block(c, lo, hi, &w->slot[k], p);
+            }
+        } else {
+            for (size_t k = 0; k < nb; k++) {
+                size_t lo = (b0 + k) * RATING_BLOCK, hi = lo + RATING_BLOCK < nrows ? lo + RATING_BLOCK : nrows;
+                style_block(c, lo, hi, &w->slot[k], p);
+            }
+        }
+        for (size_t k = 0; k < nb; k++)
+            slot_add(&w->slot[k], &loss, g, h, p, c->mode);
+    }
+    if (c->mode != 1)
+        symmetrize(h, p);
+    return loss;
+}
+
+/* Penalty weights on the summed scale: loss += lr‖r‖² + lg‖γ‖². */
+static void style_lambdas(params_penalty pen, double wsum, double *lr, double *lg)
+{
+    *lr = pen == PENALTY_FASTCHAT ? 0.25 : 0.0;
+    *lg = pen == PENALTY_FASTCHAT ? 0.25 : pen == PENALTY_ARENA_RANK ? 0.5 * wsum : 0.0;
+}
+
+static double style_penalize(const rating_style_ws *w, const double *theta, double lr, double lg,
+                             double *g, double *h)
+{
+    double pen = 0;
+    for (size_t k = 0; k < w->p; k++) {
+        double lam = k < (size_t)w->n ? lr : lg;
+        pen += lam * theta[k] * theta[k];
+        if (g) {
+            g[k] += 2 * lam * theta[k];
+            h[k * w->p + k] += 2 * lam;
+        }
+    }
+    return pen;
+}
+
+/* Existence check of the r part when r is unpenalised. */
+static int style_exist(const rating_rows *rows, const double *wt, rating_style_ws *w, util_err *err)
+{
+    rating_table_clear(w->tab);
+    for (size_t i = 0; i < rows->n; i++) {
+        double x = wt ? wt[i] : 1.0;
+        if (x != 0)
+            rating_table_add(w->tab, rows->a[i], rows->b[i], rows->outcome[i], x);
+    }
+    return exist_check(w->tab, &w->ex, err);
+}
+
+/* The fit proper; init: starting (r, γ) or NULL for zeros. */
+static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
+                          const rating_style_opts *o, const double *init, int z_ready,
+                          double *r, double *gamma, double *cov, util_err *err)
+{
+    static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
+    if (!o)
+        o = &defaults;
+    int n = rows->n_models, F = rows->n_feat, rc, it, threads = o->threads > 1 ? o->threads : 1;
+    size_t p = w->p, pin;
+    double tol = o->tol > 0 ? o->tol : 1e-10, wsum = 0, lr, lg;
+    int max_iter = o->max_iter > 0 ? o->max_iter : 100;
+    if (w->n != n || w->f != F)
+        return util_err_set(err, UTIL_ERUNTIME, "rating_style_fit: workspace is %d models × %d features, rows %d × %d",
+                            w->n, w->f, n, F);
+    if (rows->n == 0)
+        return util_err_set(err, UTIL_EINPUT, "bt_style: no battles");
+    for (size_t i = 0; i < rows->n; i++)
+        wsum += wt ? wt[i] : 1.0;
+    rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
+    if (!rc && o->penalty != PENALTY_FASTCHAT)
+        rc = style_exist(rows, wt, w, err);
+    if (rc)
+        return rc;
+    style_lambdas(o->penalty, wsum, &lr, &lg);
+    pin = o->penalty == PENALTY_FASTCHAT ? 0 : 1;
+    slots_ensure(w, style_wave(rows->n, p, threads));
+    if (init)
+        memcpy(w->theta, init, p * sizeof(double));
+    else
+        memset(w->theta, 0, p * sizeof(double));
+    style_ctx c = {rows, wt, w->theta, w->mu, w->isd, 0};
+    double *g = w->grad->data, *h = w->h->data, thr = tol * fmax(1.0, wsum);
+    double loss = style_pass(&c, w, threads, g, h) + style_penalize(w, w->theta, lr, lg, g, h);
+    for (it = 0; it < max_iter; it++) {
+        if (max_abs(g, p) <= thr)
+            break;
+        if (newton_step(w->h, w->grad, w->fac, w->delta, pin))
+            return util_err_set(err, UTIL_ERUNTIME, "bt_style: Newton system not positive definite at iteration %d", it);
+        /* Damped step. Each trial point gets the full pass (loss, gradient,
+         * Hessian): the full step is almost always accepted, so this costs
+         * one pass over the rows per iteration. */
+        double step = 1.0, lnew = 0;
+        int k;
+        c.theta = w->tnew;
+        for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
+            for (size_t q = 0; q < p; q++)
+                w->tnew[q] = w->theta[q] + step * w->delta->data[q];
+            lnew = style_pass(&c, w, threads, g, h) + style_penalize(w, w->tnew, lr, lg, g, h);
+            if (lnew <= loss + 1e-12 * fabs(loss))
+                break;
+        }
+        if (k == RATING_MAX_HALVINGS)
+            return util_err_set(err, UTIL_ERUNTIME, "bt_style: line search failed at iteration %d", it);
+        memcpy(w->theta, w->tnew, p * sizeof(double));
+        c.theta = w->theta;
+        loss = lnew;
+    }
+    if (it == max_iter)
+        return util_err_set(err, UTIL_ERUNTIME, "bt_style: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
+                            max_iter, max_abs(g, p), thr);
+    if (pin)
+        center(w->theta, n);
+    memcpy(r, w->theta, (size_t)n * sizeof(double));
+    if (gamma && F > 0)
+        memcpy(gamma, w->theta + n, (size_t)F * sizeof(double));
+    if (cov) {
+        c.mode = 2;
+        style_pass(&c, w, threads, w->tnew, w->g2->data);
+        if (sandwich(w->h, w->g2, pin ? (size_t)n : 0, w->fac, w->tmp, cov))
+            return util_err_set(err, UTIL_ERUNTIME, "bt_style: sandwich covariance failed (singular Hessian)");
+    }
+    return UTIL_OK;
+}
+
+int rating_style_fit(const rating_rows *rows, const double *weights,
+                     rating_style_ws *w, const rating_style_opts *o,
+                     double *r, double *gamma, double *cov, util_err *err)
+{
+    return style_fit_core(rows, weights, w, o, NULL, 0, r, gamma, cov, err);
+}
+
+void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out)
+{
+    size_t n = (size_t)n_models, P = n + (size_t)n_feat;
+    for (size_t i = 0; i < n; i++)
+        memmove(out + i * n, cov + i * P, n * sizeof *out);
+}
+
+/* ---- Elo ------------------------------------------------------------------- */
+
+void rating_elo(const rating_rows *rows, double k, double *score)
+{
+    for (int i = 0; i < rows->n_models; i++)
+        score[i] = RATING_INIT;
+    for (size_t i = 0; i < rows->n; i++) {
+        int a = rows->a[i], b = rows->b[i], oc = rows->outcome[i];
+        double ra = score[a], rb = score[b];
+        double ea = 1.0 / (1.0 + pow(10.0, (rb - ra) / RATING_SCALE));
+        double eb = 1.0 / (1.0 + pow(10.0, (ra - rb) / RATING_SCALE));
+        double sa = oc == RATING_A_WINS ? 1.0 : oc == RATING_B_WINS ? 0.0 : 0.5;
+        score[a] += k * (sa - ea);
+        score[b] += k * (1.0 - sa - eb);
+    }
+}
+
+/* ---- Scores, CIs, ranks ---------------------------------------------------- */
+
+void rating_scores(const double *r, int n, const unsigned char *shown,
+                   int anchor, double anchor_score, double *score)
+{
+    double shift = 0;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        score[i] = RATING_SCALE * r[i] + RATING_INIT;
+    if (anchor >= 0) {
+        shift = anchor_score - score[anchor];
+    } else {
+        for (int i = 0; i < n; i++)
+            if (!shown || shown[i]) {
+                shift += score[i];
+                m++;
+            }
+        shift = m ? RATING_INIT - shift / m : 0;
+    }
+    for (int i = 0; i < n; i++)
+        score[i] += shift;
+}
+
+void rating_ci_from_cov(const double *score, const double *cov, int n,
+                        const unsigned char *shown, int anchor, double level,
+                        double *lo, double *hi)
+{
+    double zq = gsl_cdf_ugaussian_Pinv(0.5 + 0.5 * level), mm = 0;
+    int m = 0;
+    size_t N = (size_t)n;
+    for (int j = 0; j < n; j++)
+        m += !shown || shown[j];
+    if (anchor < 0 && m > 0) { /* mean over shown of cov[j][k] */
+        for (int j = 0; j < n; j++)
+            for (int k = 0; k < n; k++)
+                if ((!shown || shown[j]) && (!shown || shown[k]))
+                    mm += cov[(size_t)j * N + (size_t)k];
+        mm /= (double)m * m;
+    }
+    for (int i = 0; i < n; i++) {
+        double v;
+        if (anchor >= 0) {
+            v = cov[i * N + i] - 2 * cov[i * N + anchor] + cov[(size_t)anchor * N + anchor];
+        } else {
+            double ri = 0;
+            for (int j = 0; j < n; j++)
+                if (!shown || shown[j])
+                    ri += cov[i * N + j];
+            v = cov[i * N + i] - 2 * ri / m + mm;
+        }
+        double sd = RATING_SCALE * sqrt(v > 0 ? v : 0);
+        lo[i] = score[i] - zq * sd;
+        hi[i] = score[i] + zq * sd;
+    }
+}
+
+void rating_ranks(const double *score, const double *lo, const double *hi, int n,
+                  const unsigned char *shown, int *ordinal, int *displayed)
+{
+    for (int i = 0; i < n; i++) {
+        int o = 1, d = 1;
+        if (shown && !shown[i]) {
+            if (ordinal)
+                ordinal[i] = 0;
+            if (displayed)
+                displayed[i] = 0;
+            continue;
+        }
+        for (int j = 0; j < n; j++) {
+            if (j == i || (shown && !shown[j]))
+                continue;
+            o += score[j] > score[i];
+            d += (lo && hi) ? lo[j] > hi[i] : score[j] > score[i];
+        }
+        if (ordinal)
+            ordinal[i] = o;
+        if (displayed)
+            displayed[i] = d;
+    }
+}
+
+/* ---- Bootstraps ------------------------------------------------------------ */
+
+/* Percentile interval of column i of vals[rounds × stride] into lo/hi. */
+static void percentiles(double *vals, int rounds, int stride, int ncol, double level,
+                        double *col, double *lo, double *hi)
+{
+    for (int i = 0; i < ncol; i++) {
+        for (int k = 0; k < rounds; k++)
+            col[k] = vals[(size_t)k * (size_t)stride + (size_t)i];
+        gsl_sort(col, 1, (size_t)rounds);
+        lo[i] = gsl_stats_quantile_from_sorted_data(col, 1, (size_t)rounds, 0.5 - 0.5 * level);
+        hi[i] = gsl_stats_quantile_from_sorted_data(col, 1, (size_t)rounds, 0.5 + 0.5 * level);
+    }
+}
+
+/* First failing round's error (lowest k) into err. */
+static int boot_report(const int *codes, int rounds, util_err *errs, util_err *err)
+{
+    for (int k = 0; k < rounds; k++)
+        if (codes[k]) {
+            util_err_set(err, UTIL_ERUNTIME, "%s", errs[k].msg);
+            return util_err_prefix(err, "bootstrap round %d", k);
+        }
+    return UTIL_OK;
+}
+
+int rating_bt_bootstrap(const rating_table *t, const rating_fit_opts *fo,
+                        const rating_boot_opts *bo, const unsigned char *shown,
+                        int anchor, double anchor_score,
+                        double *lo, double *hi, util_err *err)
+{
+    int n = t->n, R = bo->rounds, T = bo->threads > 1 ? bo->threads : 1, rc;
+    size_t K = 4 * (size_t)n * (size_t)(n - 1) / 2;
+    double total = 0;
+    for (size_t k = 0; k < K; k++)
+        total += t->cell[k];
+    if (R < 1)
+        return util_err_set(err, UTIL_EINPUT, "bootstrap needs at least 1 round, got %d", R);
+    if (!(total >= 1) || total > 4.0e9)
+        return util_err_set(err, UTIL_EINPUT, "bootstrap: table total %.0f out of range", total);
+    unsigned int N = (unsigned int)llround(total);
+    double *vals = util_malloc((size_t)R * (size_t)n * sizeof(double));
+    int *codes = util_calloc((size_t)R, sizeof(int));
+    util_err *errs = util_calloc((size_t)R, sizeof(util_err));
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T) if (T > 1)
+#endif
+    {
+        rating_bt_ws *w = rating_bt_ws_alloc(n);
+        rating_table *bt = rating_table_alloc(n);
+        unsigned int *cnt = util_malloc((K + 1) * sizeof(unsigned int));
+        double *r = util_malloc((size_t)n * sizeof(double));
+        gsl_rng *g = rng_alloc();
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int k = 0; k < R; k++) {
+            rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
+            gsl_ran_multinomial(g, K, N, t->cell, cnt);
+            for (size_t q = 0; q < K; q++)
+                bt->cell[q] = (double)cnt[q];
+            codes[k] = w && g ? rating_bt_fit(bt, w, fo, r, NULL, &errs[k])
+                              : util_err_set(&errs[k], UTIL_ERUNTIME, "out of memory");
+            if (!codes[k])
+                rating_scores(r, n, shown, anchor, anchor_score, vals + (size_t)k * (size_t)n);
+        }
+        gsl_rng_free(g);
+        free(r);
+        free(cnt);
+        rating_table_free(bt);
+        rating_bt_ws_free(w);
+    }
+    rc = boot_report(codes, R, errs, err);
+    if (!rc) {
+        double *col = util_malloc((size_t)R * sizeof(double));
+        percentiles(vals, R, n, n, bo->level, col, lo, hi);
+        free(col);
+    }
+    free(vals);
+    free(codes);
+    free(errs);
+    return rc;
+}
+
+int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
+                           const rating_boot_opts *bo, const unsigned char *shown,
+                           int anchor, double anchor_score,
+                           double *lo, double *hi, double *glo, double *ghi,
+                           util_err *err)
+{
+    static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
+    int n = rows->n_models, F = rows->n_feat, R = bo->rounds, T = bo->threads > 1 ? bo->threads : 1, rc;
+    size_t P = (size_t)n + (size_t)F;
+    if (!so)
+        so = &defaults;
+    if (R < 1)
+        return util_err_set(err, UTIL_EINPUT, "bootstrap needs at least 1 round, got %d", R);
+    double *theta0 = util_malloc(P * sizeof(double));
+    double *vals = util_malloc((size_t)R * P * sizeof(double));
+    int *codes = util_calloc((size_t)R, sizeof(int));
+    util_err *errs = util_calloc((size_t)R, sizeof(util_err));
+    rating_style_ws *w0 = rating_style_ws_alloc(n, F);
+    rc = rating_style_fit(rows, NULL, w0, so, theta0, theta0 + n, NULL, err);
+    rating_style_ws_free(w0);
+    if (rc)
+        goto out;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(T) if (T > 1)
+#endif
+    {
+        rating_style_ws *w = rating_style_ws_alloc(n, F);
+        double *wt = util_malloc((rows->n + 1) * sizeof(double));
+        double *th = util_malloc(P * sizeof(double));
+        gsl_rng *g = rng_alloc();
+        rating_style_opts o1 = *so;
+        int z_ready = 0; /* z-scoring is fixed from the full data: once per thread */
+        o1.threads = 1;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int k = 0; k < R; k++) {
+            rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
+            for (size_t i = 0; i < rows->n; i++)
+                wt[i] = (double)gsl_ran_poisson(g, 1.0);
+            codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
+            z_ready = 1;
+            if (!codes[k]) {
+                double *v = vals + (size_t)k * P;
+                rating_scores(th, n, shown, anchor, anchor_score, v);
+                memcpy(v + n, th + n, (size_t)F * sizeof(double));
+            }
+        }
+        gsl_rng_free(g);
+        free(th);
+        free(wt);
+        rating_style_ws_free(w);
+    }
+    rc = boot_report(codes, R, errs, err);
+    if (!rc) {
+        double *col = util_malloc((size_t)R * sizeof(double));
+        percentiles(vals, R, (int)P, n, bo->level, col, lo, hi);
+        if (glo && ghi && F > 0)
+            percentiles(vals + n, R, (int)P, F, bo->level, col, glo, ghi);
+        free(col);
+    }
+out:
+    free(theta0);
+    free(vals);
+    free(codes);
+    free(errs);
+    return rc;
+}
