@@ -36,7 +36,8 @@ FIG = OUT / "figures"
 def run(config, name):
     cfg, h5 = ROOT / config, OUT / f"{name}.h5"
     if not h5.exists() or h5.stat().st_mtime < cfg.stat().st_mtime:
-        subprocess.run([str(BIN), "run", str(cfg), "-o", str(h5)], check=True)
+        # --force: a stale result (older than its config) is meant to be replaced
+        subprocess.run([str(BIN), "run", str(cfg), "-o", str(h5), "--force"], check=True)
     return Result(h5)
 
 

@@ -320,17 +320,6 @@ int cli_fail(const cli_cmd *cmd, const char *fmt, ...)
     return UTIL_EINPUT;
 }
 
-int cli_usage(const char *sub, const char *usage, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "arenasim %s: ", sub);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nusage: %s\n", usage);
-    return UTIL_EINPUT;
-}
-
 /* ---- outputs that are never overwritten silently ---------------------------- */
 
 int cli_check_new_output(const char *opt, const char *path, int force, util_err *err)

@@ -62,9 +62,6 @@ char *cli_command_line(int argc, char **argv);
 /* Usage error after parsing: "arenasim CMD: message" and the synopsis on
  * stderr; returns UTIL_EINPUT. */
 int cli_fail(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Usage error: prints "arenasim <sub>: <msg>" and the usage line; returns 2. */
-int cli_usage(const char *sub, const char *usage, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* Outputs are never overwritten silently. cli_check_new_output: UTIL_EINPUT
  * naming `path` (and --force) when it exists and !force. cli_place: move the
