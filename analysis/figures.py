@@ -20,7 +20,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "analysis"))
 
 FIGURES = ["figures_01_best_of_n", "figures_02_twins", "figures_03_style_sensitivity",
-           "figures_04_maverick", "figures_05_emoji"]
+           "figures_04_maverick", "figures_05_emoji", "figures_06_heatmap", "figures_07_fresh",
+           "figures_08_share"]
 
 
 def main(argv=None):
