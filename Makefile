@@ -29,7 +29,7 @@ REPLACE_IF_CHANGED = if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; 
 
 # Sources by folder, in layer order (a folder includes only headers of its own
 # or a lower layer; `make check-layers` enforces it): see README "Code layout".
-LAYERS := base params config rating arena io sweep cmd
+LAYERS := base params config rating arena io game sweep cmd
 LIB_SRC := $(foreach d,$(filter-out cmd,$(LAYERS)),$(wildcard sim/$(d)/*.c)) \
   $(filter-out sim/cmd/main.c,$(wildcard sim/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
