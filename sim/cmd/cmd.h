@@ -32,4 +32,8 @@ extern const int cmd_table_n;
 /* The list of commands (top-level help). */
 void cmd_overview(FILE *f);
 
+/* report_game.c: the policy table of `report` from /game (nothing without it). */
+#include <hdf5.h>
+int report_game_table(hid_t f);
+
 #endif

@@ -17,6 +17,7 @@
 #include "cmd/cmd.h"
 #include "config/config.h"
 #include "io/output.h"
+#include "game/game.h"
 
 typedef struct {
     const char *out;
@@ -125,6 +126,8 @@ static int merge_into(const char *out, int force, shard *sh, int n, const config
             util_err_prefix(err, "%s", sh[owner[p]].path);
     if (o && output_close(o, rc ? NULL : err) && !rc)
         rc = UTIL_ERUNTIME;
+    if (!rc)
+        rc = game_write_file(part, err);
     if (!rc)
         rc = cli_place(part, out, force, err);
     if (rc)

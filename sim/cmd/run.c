@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "io/output.h"
 #include "arena/arena.h"
+#include "game/game.h"
 #include "sweep/sweep.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -286,6 +287,10 @@ int cmd_run(int argc, char **argv)
     output *o = NULL;
     if ((rc = check_output_path(a.out, &err)))
         goto out;
+    if ((rc = game_check(c, &err))) {
+        util_err_prefix(&err, "%s", a.config);
+        goto out;
+    }
     if ((size_t)a.shard_i >= config_n_points(c)) {
         rc = util_err_set(&err, UTIL_EINPUT, "shard %d/%d%s has no points: %s has %zu point(s)",
                           a.shard_i, a.shard_n, a.shard_env ? " (from SLURM_ARRAY_TASK_*)" : "",
@@ -329,6 +334,9 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && crc)
         rc = crc;
+    /* the strategic game needs every point: a whole run, or `merge` later */
+    if (!rc && a.shard_n == 1)
+        rc = game_write_file(part, &err);
     if (!rc && cli_place(part, a.out, a.force, &err)) {
         /* OUT.h5 appeared meanwhile: keep the finished points, say where */
         fprintf(stderr, "arenasim run: %s\n  the finished results stay in %s\n", err.msg, part);

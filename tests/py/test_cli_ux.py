@@ -321,3 +321,18 @@ def test_round_trip_at_a_sweep_point(tmp_path):
         if not np.isnan(stored[i]):
             assert abs(got[n] - stored[i]) < 1e-6, n
     assert "gamer-base (listed)" in got
+
+
+def test_linked_strategy_axis_is_one_game_dimension(tmp_path):
+    """A game over a linked axis (variants with tuned_style.count) has 3
+    strategies, not 3 x 3 with holes: check accepts it and the run's policy
+    table has one row per policy."""
+    p = tmp_path / "game.yaml"
+    p.write_text(LINKED.replace("\nsweep:", "\ngame: {payoff: rank}\nsweep:", 1))
+    arenasim("check", p)
+    out = tmp_path / "g.h5"
+    arenasim("run", p, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        assert "game" in f
+    rep = arenasim("report", out).stdout
+    assert "voters.beta_mean.tokens=0.8" in rep
