@@ -5,6 +5,9 @@
  * `phase` column (public, testing, listed, release) — in the arena's CSV
  * schema (DESIGN §5), so they load unchanged in the arena's tools and in
  * `arenasim fit`. Style columns are raw counts (tokens, markdown, emoji).
+ * Models carry the result file's labels (the listed variant is
+ * "BASE (listed)"), so `fit --config` output matches /axes/model by name.
+ * An existing FILE.csv is replaced only with --force.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>

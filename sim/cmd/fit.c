@@ -3,7 +3,9 @@
  * real (or exported) battle log. Reads the log (battles_io), optionally drops
  * rarely-seen models, fits bt / bt_style / elo (rating), computes CIs and
  * ranks, and prints a leaderboard or writes the CSV of DESIGN §5 atomically
- * (temp file + rename; nothing is written on bad input).
+ * (temp file, then placed without replacing an existing file unless
+ * --force; nothing is written on bad input). --config takes the estimator
+ * settings from a config's leaderboard: block.
  *
  * Units: scores and CIs in arena points (400·log10-odds + 1000, anchored);
  * style coefficients in log-odds per sd of the z-scored feature difference.
@@ -612,8 +614,18 @@ static int fit_run(fit_args *a, util_err *err)
     result_alloc(&res, d->n_models, a->n_feat);
     res.anchor = -1;
     if (a->anchor_model && (res.anchor = battles_find_model(d, a->anchor_model)) < 0) {
-        rc = util_err_set(err, UTIL_EINPUT, "%s: --anchor: model '%s' is not among the %d models fitted", a->path,
-                          a->anchor_model, d->n_models);
+        char known[768] = ""; /* the models fitted, as many as fit */
+        for (int i = 0; i < d->n_models; i++) {
+            size_t len = strlen(known);
+            if (len + strlen(d->names[i]) + 8 >= sizeof known) {
+                snprintf(known + len, sizeof known - len, ", ...");
+                break;
+            }
+            snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", d->names[i]);
+        }
+        rc = util_err_set(err, UTIL_EINPUT, "%s: --anchor%s: model '%s' is not among the %d models "
+                          "fitted (%s)", a->path, a->config ? " (from --config)" : "",
+                          a->anchor_model, d->n_models, known);
         goto out;
     }
     rc = a->elo ? fit_elo(d, a, &res, err) : a->style ? fit_style(d, a, &res, err) : fit_bt(d, a, &res, err);

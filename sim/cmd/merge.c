@@ -4,7 +4,8 @@
  * (hash and text) and that every point is complete in exactly one shard,
  * naming duplicated and missing points; then copies each point's /results
  * and /summary slices into a fresh file (written as OUT.h5.part, renamed
- * when complete). Nothing is written when a check fails.
+ * when complete; an existing OUT.h5 is replaced only with --force). Nothing
+ * is written when a check fails; on success it says what it wrote.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>

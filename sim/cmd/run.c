@@ -1,11 +1,12 @@
 /*
  * cmd/run.c — `arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N]
- * [--resume] [--quiet]`: the parallel Monte Carlo over sweep points and
+ * [--resume] [--force] [--quiet]`: the parallel Monte Carlo over sweep points and
  * replicates. Replicates of a point run in parallel (OpenMP), each on its own
  * random stream, so results do not depend on the thread count. Points are
  * written and flushed one at a time to OUT.h5.part, renamed to OUT.h5 when
  * the shard's last point is done; SIGINT/SIGTERM stop after the current
- * point and say how to resume.
+ * point and say how to resume. An existing OUT.h5 or OUT.h5.part is not
+ * replaced without --force (--resume continues the .part).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>

@@ -39,6 +39,8 @@ size_t config_axis_pos(const config *c, int axis, size_t p);
  * of `axis`'s group (axis itself when it is not linked). The grid's
  * dimensions are the axes with config_axis_lead(c, a) == a. */
 int config_axis_lead(const config *c, int axis);
+/* Sweep mode: 1 for zip (axes walked together), 0 for grid (or no sweep). */
+int config_sweep_zip(const config *c);
 /* Numeric value of that axis at p if numeric (returns 1), else 0. */
 int config_axis_numeric(const config *c, int axis, size_t p, double *value);
 

@@ -249,6 +249,10 @@ def test_linked_axis_grid_equals_zip(tmp_path):
     with h5py.File(lo, "r") as a, h5py.File(zo, "r") as b:
         assert [x for x in a["/sweep/axis_names"][()]] == [x for x in b["/sweep/axis_names"][()]]
         assert (a["/sweep/values"][()] == b["/sweep/values"][()]).all()
+        # which axes share a grid dimension: the linked pair, then tokens
+        assert list(a["/sweep/axis_dim"][()]) == [0, 0, 1]
+        assert a["/sweep"].attrs["mode"] in ("grid", b"grid")
+        assert b["/sweep"].attrs["mode"] in ("zip", b"zip")
         for name in ["score", "ci_lo", "selected_variant", "battles"]:
             assert np.array_equal(a["/results/" + name][()], b["/results/" + name][()],
                                   equal_nan=True), name
@@ -296,6 +300,19 @@ sweep:
     assert r.returncode == 2
     assert "no entry of gaming has vendor 'flashi'" in r.stderr
     assert "gamer" in r.stderr.split("flashi", 1)[1]
+
+
+def test_unknown_anchor_lists_models(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text(BASE.replace("model: anchor-8x7b", "model: anchor-8x7"))
+    r = arenasim("check", p, check=False)
+    assert r.returncode == 2 and "'anchor-8x7' is not the name" in r.stderr
+    assert "anchor-8x7b" in r.stderr and "frontier-a" in r.stderr
+    csv = tmp_path / "b.csv"
+    arenasim("battles", SMOKE, "-o", csv)
+    r = arenasim("fit", csv, "--anchor", "nobody=1000", check=False)
+    assert r.returncode == 2 and "'nobody' is not among" in r.stderr
+    assert "anchor-8x7b" in r.stderr.split("nobody", 1)[1]
 
 
 # ---- battles → fit round trip on a sweep point with several variants ------------
