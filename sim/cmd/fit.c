@@ -131,7 +131,7 @@ static const cli_opt fit_opts[F_N] = {
     [F_FEATURES] = {"--style-features", NULL, "LIST", "tokens,headers,lists,bold", NULL,
                     "controlled style features, from tokens,headers,lists,bold,emoji", 0},
     [F_PENALTY] = {"--style-penalty", NULL, "none|fastchat|arena_rank", "fastchat", NULL,
-                   "penalty convention of the style fit (DESIGN 3)", 0},
+                   "penalty convention of the style fit (README, Estimators)", 0},
     [F_ANCHOR] = {"--anchor", NULL, "MODEL=SCORE", NULL, "none: scores centred, mean r = 0",
                   "shift scores so that MODEL has SCORE", 0},
     [F_CI] = {"--ci", NULL, "sandwich|bootstrap", "sandwich", NULL, "confidence intervals", 0},
@@ -163,7 +163,8 @@ const cli_cmd cmd_fit_spec = {
     "columns), the arena's published battle JSON (fastchat-json) or aggregated pair counts "
     "(counts-json). Scores are in arena points, 400 log10-odds + 1000, anchored with --anchor "
     "(or --config); rank is by score, displayed_rank = 1 + the models whose CI lies entirely "
-    "above. The files of battles + fit --config reproduce a run's stored scores.",
+    "above. The export of `arenasim battles CONFIG --point P --replicate R`, refitted with "
+    "--config CONFIG --point P, gives the scores run stored for that replicate.",
     fit_opts, F_N};
 
 static int fit_set(void *ctx, int opt, const char *v, util_err *err)
