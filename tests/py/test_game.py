@@ -182,3 +182,25 @@ def test_game_needs_a_full_grid(tmp_path):
     cfg = scenario(tmp_path, "nostrat.yaml", gaming=[g], game={})
     p = arenasim("check", cfg, check=False)
     assert p.returncode == 2 and "no strategy axes" in p.stderr
+
+
+def test_caps_disclosure_and_list_is_ship_exact(tmp_path):
+    # exact counts, no statistics: 6 variants asked, cap 4, budget 1000 votes
+    # → 4 variants × 250 votes; the listed one keeps 250 + 300 listed votes
+    g = vendor(variants=6, testing_battles=700, listed_battles=300, release="base",
+               release_battles=500)
+    kw = dict(replicates=3, voters=NEUTRAL, gaming=[g])
+    res = read(run(tmp_path, "caps", policy={"max_variants": 4, "max_testing_votes": 1000}, **kw))
+    assert np.all(res["selected_variant"][0, :, 0] < 4)
+    assert np.all(res["battles"][0, :, -2] == 250 + 300)
+    plain = read(run(tmp_path, "plain", **kw))
+    shown = read(run(tmp_path, "disc", policy={"disclosure": True}, **kw))
+    # disclosure keeps the 5 unlisted variants' 700 votes, each with a public opponent
+    pub = slice(0, 6)
+    assert np.all(shown["battles"][0, :, pub].sum(axis=1) - plain["battles"][0, :, pub].sum(axis=1)
+                  == 5 * 700)
+    # ... and shows them: the last public model ranks 5 places lower
+    assert np.all(shown["rank"][0, :, 0, :].max(axis=1) == plain["rank"][0, :, 0, :].max(axis=1) + 5)
+    ship = read(run(tmp_path, "ship", policy={"list_is_ship": True}, **kw))
+    assert np.array_equal(ship["score"][0, :, :, -1], ship["score"][0, :, :, -2], equal_nan=True)
+    assert np.all(np.isnan(plain["payoff"]))  # no game block, no payoff
