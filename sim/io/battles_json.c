@@ -296,7 +296,7 @@ typedef struct {
     char *ma, *mb, *win;
     double ts;
     int skip;
-    int want[FEAT_N]; /* features requested (others are skipped unparsed) */
+    int want[FEAT_N]; /* features requested (the others are read and checked too) */
     double va[FEAT_N], vb[FEAT_N];
     int fa[FEAT_N], fb[FEAT_N];
 } fc_rec;
@@ -325,7 +325,7 @@ static int fc_metadata(jrd *j, fc_rec *r)
             side = !strcmp(j->str, battles_feature_columns[f][0]) ? 0
                    : !strcmp(j->str, battles_feature_columns[f][1]) ? 1
                                                                     : -1;
-        if (side < 0 || !r->want[f - 1]) {
+        if (side < 0) {
             if (jr_skip(j, 1))
                 return UTIL_EINPUT;
             continue;
@@ -432,10 +432,17 @@ static int fc_add(jrd *j, reader *rd, const fc_rec *r, const int *features, int 
         if (!r->fa[f] || !r->fb[f])
             return jr_fail(j, "style feature '%s' needs conv_metadata.%s", battles_feature_names[f],
                            battles_feature_columns[f][r->fa[f] ? 1 : 0]);
-        if (r->va[f] < 0 || r->vb[f] < 0)
-            return jr_fail(j, "conv_metadata.%s: negative count", battles_feature_columns[f][r->va[f] < 0 ? 0 : 1]);
         d[k] = battles_feature_d(r->va[f], r->vb[f]);
     }
+    /* Every style count present is checked, used or not, so that a file is
+     * valid or not whatever the options (README "Fitting real battle logs"). */
+    for (int f = 0; f < FEAT_N; f++)
+        for (int side = 0; side < 2; side++) {
+            double v = side ? r->vb[f] : r->va[f];
+            if ((side ? r->fb[f] : r->fa[f]) && (!isfinite(v) || v < 0))
+                return jr_fail(j, "conv_metadata.%s: expected a count ≥ 0, got %g",
+                               battles_feature_columns[f][side], v);
+        }
     util_err e2;
     if (battles_reader_add(rd, r->ma, r->mb, r->win, r->ts, d, &e2))
         return jr_fail(j, "%s", e2.msg);
