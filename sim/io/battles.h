@@ -17,6 +17,10 @@
 #include "rating/rating.h"
 #include "base/util.h"
 
+/* counts-json counts must be below 2^53: doubles hold integers exactly only
+ * below it. */
+#define BATTLES_MAX_COUNT 9007199254740992.0
+
 typedef enum {
     BATTLES_FMT_AUTO = 0,
     BATTLES_FMT_CSV,

@@ -490,7 +490,7 @@ typedef struct {
     name_map map;
     double *x, *y; /* pairs (2 per) and counts (4 per) */
     size_t nx, ny, capx, capy;
-    int have_models;
+    int have_models, have_x, have_y;
 } counts_state;
 
 static int cj_models(jrd *j, counts_state *s)
@@ -539,6 +539,11 @@ static int cj_matrix(jrd *j, const char *key, int width, double **v, size_t *nv,
                 return UTIL_EINPUT;
             if (lit || (*v)[*nv + (size_t)k] < 0)
                 return jr_fail(j, "\"%s\" entry %zu: expected %d numbers ≥ 0", key, *nv / (size_t)width, width);
+            /* Counts are doubles: beyond 2^53 they are no longer exact. */
+            if ((*v)[*nv + (size_t)k] >= BATTLES_MAX_COUNT)
+                return jr_fail(j, "\"%s\" entry %zu: %.17g is not below 2^53 = 9007199254740992, "
+                               "the limit on a count (a double holds integers exactly only below it)",
+                               key, *nv / (size_t)width, (*v)[*nv + (size_t)k]);
         }
         if (jr_expect(j, ']'))
             return UTIL_EINPUT;
@@ -550,8 +555,10 @@ static int cj_build(jrd *j, counts_state *s, battles_data **out)
 {
     size_t m = s->nx / 2;
     int n = s->map.n;
-    if (!s->have_models || (s->nx == 0 && s->ny == 0))
+    if (!s->have_models || !s->have_x || !s->have_y)
         return jr_fail(j, "counts-json needs keys \"models\", \"X\" and \"Y\"");
+    if (n < 2)
+        return jr_fail(j, "\"models\" lists %d model(s); a leaderboard needs at least 2", n);
     if (s->nx / 2 != s->ny / 4)
         return jr_fail(j, "\"X\" has %zu pairs but \"Y\" has %zu rows", s->nx / 2, s->ny / 4);
     battles_data *d = util_calloc(1, sizeof *d);
@@ -600,9 +607,9 @@ static int battles_read_counts(jrd *j, battles_data **out)
         if (!strcmp(j->str, "models"))
             rc = cj_models(j, &s);
         else if (!strcmp(j->str, "X"))
-            rc = cj_matrix(j, "X", 2, &s.x, &s.nx, &s.capx);
+            rc = cj_matrix(j, "X", 2, &s.x, &s.nx, &s.capx), s.have_x = 1;
         else if (!strcmp(j->str, "Y"))
-            rc = cj_matrix(j, "Y", 4, &s.y, &s.ny, &s.capy);
+            rc = cj_matrix(j, "Y", 4, &s.y, &s.ny, &s.capy), s.have_y = 1;
         else
             rc = jr_skip(j, 1);
     }
