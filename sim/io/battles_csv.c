@@ -165,8 +165,14 @@ int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat
     memset(&cols, 0, sizeof cols);
     f = util_malloc((size_t)cap * sizeof(char *));
     battles_reader_init(&rd, n_feat);
-    while (getline(&line, &lcap, fp) >= 0) {
+    ssize_t len;
+    while ((len = getline(&line, &lcap, fp)) >= 0) {
         lineno++;
+        if ((size_t)len > BATTLES_MAX_FIELD) {
+            rc = util_err_set(err, UTIL_EINPUT, "%s:%ld: line longer than %u MiB (the limit)", path,
+                              lineno, BATTLES_MAX_FIELD >> 20);
+            goto fail;
+        }
         if (line[strspn(line, " \t\r\n")] == '\0')
             continue;
         if (!have_header && !strncmp(line, "\xEF\xBB\xBF", 3)) /* UTF-8 byte-order mark */

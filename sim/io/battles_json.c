@@ -164,6 +164,8 @@ static int jr_string(jrd *j)
             return jr_fail(j, "unterminated string");
         if (c == '"')
             break;
+        if (n >= BATTLES_MAX_FIELD)
+            return jr_fail(j, "a string longer than %u MiB (the limit)", BATTLES_MAX_FIELD >> 20);
         if (c == '\\') {
             if (jr_escape(j, &n))
                 return UTIL_EINPUT;
@@ -508,6 +510,8 @@ static int cj_models(jrd *j, counts_state *s)
             return jr_fail(j, "\"models\" must be an array of strings");
         if (jr_string(j))
             return UTIL_EINPUT;
+        if (s->map.n == BATTLES_MAX_MODELS)
+            return jr_fail(j, "\"models\" lists more than %d models (the limit)", BATTLES_MAX_MODELS);
         battles_map_get(&s->map, j->str, &created);
         if (!created)
             return jr_fail(j, "model '%s' listed twice in \"models\"", j->str);
