@@ -41,6 +41,9 @@ struct arena_ws {
     size_t *idx;         /* [2 · final-fit models] sort scratch */
     double *dwork;       /* [2 · final-fit models] scratch */
     int selected[PARAMS_MAX_GAMING];
+    double corr_shift[EST_N][PARAMS_MAX_GAMING]; /* points: listed score − corrected score */
+    int corr_disp[EST_N][PARAMS_MAX_GAMING];     /* displayed rank at the corrected score */
+    double *cov_sel;     /* selection-fit covariance (selection_correction: eb) */
     uint64_t point, rep;  /* the replicate being simulated */
 };
 
@@ -67,6 +70,8 @@ int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *
 int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err);
 void arena_build_final_map(const arena_scenario *s, arena_ws *w);
 void arena_apply_vote_policies(const arena_scenario *s, arena_ws *w);
+/* policy.selection_correction: per estimator and vendor, corr_shift. */
+int arena_selection_correction(const arena_scenario *s, arena_ws *w, util_err *err);
 
 /* leaderboard.c */
 void arena_clear_estimator(const arena_scenario *s, int est, arena_result *out);

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "config/config.h"
+#include "game/game.h"
 
 static void usage(FILE *f)
 {
@@ -48,6 +49,11 @@ int cmd_check(int argc, char **argv)
     if (!c) {
         fprintf(stderr, "arenasim check: %s\n", err.msg);
         return err.code ? err.code : UTIL_ERUNTIME;
+    }
+    if (game_check(c, &err)) {
+        fprintf(stderr, "arenasim check: %s: %s\n", path, err.msg);
+        config_free(c);
+        return UTIL_EINPUT;
     }
     config_print(c, stdout);
     config_free(c);

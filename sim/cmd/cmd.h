@@ -13,4 +13,8 @@ int cmd_fit(int argc, char **argv);
 int cmd_battles(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 
+/* report_game.c: the policy table of `report` from /game (nothing without it). */
+#include <hdf5.h>
+int report_game_table(hid_t f);
+
 #endif

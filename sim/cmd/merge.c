@@ -17,6 +17,7 @@
 #include "cmd/cmd.h"
 #include "config/config.h"
 #include "io/output.h"
+#include "game/game.h"
 
 static const char *const USAGE = "arenasim merge SHARD.h5... -o OUT.h5";
 
@@ -100,6 +101,8 @@ static int merge_into(const char *out, shard *sh, int n, const config *c, int *o
             util_err_prefix(err, "%s", sh[owner[p]].path);
     if (o && output_close(o, rc ? NULL : err) && !rc)
         rc = UTIL_ERUNTIME;
+    if (!rc)
+        rc = game_write_file(part, err);
     if (!rc && rename(part, out) != 0)
         rc = util_err_set(err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, out,
                           strerror(errno));

@@ -85,12 +85,11 @@ static void unload(report *r)
         H5Fclose(r->f);
     for (int k = 0; k < r->n; k++)
         free(r->d[k]);
+    /* output_read_strings ends each list with NULL: free by that, not by
+     * counts that are set only once every list has been read. */
     char **lists[] = {r->vendor, r->model, r->axis, r->values};
-    size_t lens[] = {(size_t)r->G, (size_t)r->S, r->n_axis, r->n_points * r->n_axis};
     for (int k = 0; k < 4; k++) {
-        if (!lists[k])
-            continue;
-        for (size_t i = 0; i < lens[k]; i++)
+        for (size_t i = 0; lists[k] && lists[k][i]; i++)
             free(lists[k][i]);
         free(lists[k]);
     }
@@ -297,6 +296,7 @@ int cmd_report(int argc, char **argv)
             print_point(&r, p);
     else
         print_compact(&r);
+    report_game_table(r.f);
     unload(&r);
     return 0;
 }

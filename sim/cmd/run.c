@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "io/output.h"
 #include "arena/arena.h"
+#include "game/game.h"
 #include "sweep/sweep.h"
 
 static const char *const USAGE =
@@ -250,6 +251,10 @@ int cmd_run(int argc, char **argv)
     output *o = NULL;
     if ((rc = check_output_path(a.out, &err)))
         goto out;
+    if ((rc = game_check(c, &err))) {
+        util_err_prefix(&err, "%s", a.config);
+        goto out;
+    }
     if ((size_t)a.shard_i >= config_n_points(c)) {
         rc = util_err_set(&err, UTIL_EINPUT, "shard %d/%d%s has no points: %s has %zu point(s)",
                           a.shard_i, a.shard_n, a.shard_env ? " (from SLURM_ARRAY_TASK_*)" : "",
@@ -291,6 +296,9 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && crc)
         rc = crc;
+    /* the strategic game needs every point: a whole run, or `merge` later */
+    if (!rc && a.shard_n == 1)
+        rc = game_write_file(part, &err);
     if (!rc && rename(part, a.out) != 0)
         rc = util_err_set(&err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, a.out,
                           strerror(errno));

@@ -32,6 +32,9 @@ int config_n_axes(const config *c);
 const char *config_axis_name(const config *c, int axis);
 /* The value of axis `axis` at point `p`, as text (for /sweep and check). */
 const char *config_axis_value(const config *c, int axis, size_t p);
+/* Number of values of axis `axis`, and the index of the value point p takes. */
+size_t config_axis_len(const config *c, int axis);
+size_t config_axis_pos(const config *c, int axis, size_t p);
 /* Numeric value of that axis at p if numeric (returns 1), else 0. */
 int config_axis_numeric(const config *c, int axis, size_t p, double *value);
 

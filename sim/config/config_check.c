@@ -115,6 +115,9 @@ static int check_gaming(config_ctx *x, const params *w, size_t p, int g)
     if (v->listed_votes == LISTED_FRESH && v->n_listed < 1)
         return point_fail(x, p, g, "gaming[].listed_battles", "gaming[].listed_votes",
                           "listed_votes: fresh needs listed_battles >= 1");
+    if (w->policy.fresh_votes && v->n_listed < 1)
+        return point_fail(x, p, g, "gaming[].listed_battles", "policy.fresh_votes",
+                          "policy.fresh_votes needs listed_battles >= 1 (the fresh votes)");
     if ((v->release == RELEASE_BASE || v->release == RELEASE_VARIANT) && v->n_release < 1)
         return point_fail(x, p, g, "gaming[].release_battles", "gaming[].release",
                           "release: %s needs release_battles >= 1",
@@ -130,6 +133,10 @@ int config_check_point(config_ctx *x, const params *w, size_t p)
     if (w->estimators[EST_BT_STYLE] && nf == 0)
         return point_fail(x, p, -1, "leaderboard.style_features", "leaderboard.estimators",
                           "bt_style is enabled but no style features are controlled");
+    if (w->has_game && !w->estimators[w->game.board])
+        return point_fail(x, p, -1, "game.board", "leaderboard.estimators",
+                          "'%s' is not enabled in leaderboard.estimators",
+                          params_estimator_names[w->game.board]);
     if (w->ci == CI_BOOTSTRAP && w->n_bootstrap < 2)
         return point_fail(x, p, -1, "leaderboard.bootstrap_rounds", "leaderboard.ci",
                           "ci: bootstrap needs bootstrap_rounds >= 2, got %d", w->n_bootstrap);

@@ -27,11 +27,15 @@ static const char *const release_names[] = {"none", "listed", "base", "variant"}
 static const char *const select_names[] = {"bt", "bt_style"}; /* = EST_BT, EST_BT_STYLE */
 static const char *const estimator_names[] = {"bt", "bt_style", "elo"};
 static const char *const feature_names[] = {"tokens", "headers", "lists", "bold", "emoji"};
+static const char *const correction_names[] = {"none", "pooled", "eb"};
+static const char *const payoff_names[] = {"rank", "score"};
 
 #define NAMES(a) a, (int)(sizeof a / sizeof a[0])
 #define P(f) offsetof(params, f)
 #define M(f) offsetof(params_model, f)
 #define G(f) offsetof(params_gaming, f)
+#define PO(f) offsetof(params, policy.f)
+#define GA(f) offsetof(params, game.f)
 #define BIG DBL_MAX
 
 #define DBL(p, o, lo, hi, fl, d) {.path = p, .type = CONFIG_DOUBLE, .off = o, .min = lo, .max = hi, .flags = fl, .def = d}
@@ -114,6 +118,23 @@ const config_key config_schema[] = {
     INT("gaming[].release_variant", G(release_variant), 0, PARAMS_MAX_VARIANTS - 1, 0, 0),
     LNG("gaming[].release_battles", G(n_release), 0, (double)LONG_MAX, 0, 0),
     DBL("gaming[].weight", G(weight), 0, BIG, CONFIG_MINX, 1),
+    DBL("gaming[].style_intensity", G(style_intensity), 0, 1, 0, 1),
+    MAP("policy", 0),
+    INT("policy.max_variants", PO(max_variants), 0, PARAMS_MAX_VARIANTS, 0, 0),
+    LNG("policy.max_testing_votes", PO(max_testing_votes), 0, (double)LONG_MAX, 0, 0),
+    BOOL("policy.fresh_votes", PO(fresh_votes), 0),
+    LNG("policy.provisional_votes", PO(provisional_votes), 0, (double)LONG_MAX, 0, 2000),
+    INT("policy.provisional_min_variants", PO(provisional_min_variants), 0, PARAMS_MAX_VARIANTS, 0, 10),
+    BOOL("policy.disclosure", PO(disclosure), 0),
+    BOOL("policy.list_is_ship", PO(list_is_ship), 0),
+    ENM("policy.selection_correction", PO(correction), correction_names, "none"),
+    {.path = "game", .type = CONFIG_MAP, .off = P(has_game), .flags = CONFIG_PRESENCE},
+    ENM("game.payoff", GA(payoff), payoff_names, "rank"),
+    ENM("game.board", GA(board), select_names, "bt_style"),
+    DBL("game.cost_per_variant", GA(cost_variant), 0, BIG, 0, 0),
+    DBL("game.cost_per_vote", GA(cost_vote), 0, BIG, 0, 0),
+    DBL("game.cost_style", GA(cost_style), 0, BIG, 0, 0),
+    DBL("game.tie_se", GA(tie_se), 0, BIG, CONFIG_NOSWEEP, 1),
     {.path = "sweep", .type = CONFIG_SWEEP},
 };
 const int config_schema_n = (int)(sizeof config_schema / sizeof config_schema[0]);
