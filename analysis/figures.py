@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT / "analysis"))
 
 FIGURES = ["figures_01_best_of_n", "figures_02_twins", "figures_03_style_sensitivity",
            "figures_04_maverick", "figures_05_emoji", "figures_06_heatmap", "figures_07_fresh",
-           "figures_08_share", "figures_09_estimators", "figures_10_real_leaderboard"]
+           "figures_08_share", "figures_09_estimators", "figures_10_real_leaderboard",
+           "figures_11_policies"]
 
 
 def read_captions(path):

@@ -25,7 +25,7 @@ import figures_common  # noqa: E402
 
 STEMS = ["fig01_best_of_n", "fig02_twins", "fig03_style_sensitivity", "fig04_maverick",
          "fig05_emoji", "fig06_heatmap", "fig07_fresh", "fig08_share", "fig09_estimators",
-         "fig10_real_leaderboard"]
+         "fig10_real_leaderboard", "fig11_policies"]
 Z = 1.959963984540054
 
 
@@ -73,7 +73,7 @@ def test_captions(out):
     # every figure with a score-inflation number says what it is measured against
     for stem, sec in zip(STEMS, sections):
         if stem in ("fig01_best_of_n", "fig03_style_sensitivity", "fig05_emoji",
-                    "fig06_heatmap", "fig07_fresh"):
+                    "fig06_heatmap", "fig07_fresh", "fig11_policies"):
             assert "relative to the" in sec, stem
 
 
@@ -175,6 +175,22 @@ def test_fig10_real_top_three(out):
     assert (np.diff(t.score) <= 0).all()
     assert ((t.ci_lo <= t.score) & (t.score <= t.ci_hi)).all()
     assert (t.displayed_rank <= t["rank"]).all()
+
+
+def test_fig11_policies_best_responses(out):
+    t = csv(out, "fig11_policies").rename(columns={"inflation": "value"})
+    s = t[t.estimator == "bt_style"]
+    raw_board = s[s.policy.str.endswith("board=bt")]
+    style_board = s[s.policy.str.endswith("board=bt_style")]
+    assert len(raw_board) == 2 and len(style_board) == 2
+    assert (t.status == 0).all()                                  # an equilibrium for each policy
+    assert (raw_board.style_intensity == 1).all()                 # style pays on the raw board
+    assert (style_board.style_intensity == 0).all()               # ... and not under style control
+    keep = style_board[style_board.policy.str.contains("fresh_votes=false")].iloc[0]
+    fresh = style_board[style_board.policy.str.contains("fresh_votes=true")].iloc[0]
+    assert keep.N > fresh.N == t.N.min()                          # fresh votes: testing is worthless
+    assert keep.value > 3 * se(keep)                              # selection on noise without them
+    assert abs(fresh.value) <= 3 * se(fresh)                      # none left with them
 
 
 def test_loader_matches_h5py(out):
