@@ -97,8 +97,11 @@ bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
 
+# Paper figures into outputs/figures/ (README "Reproducing the figures"): runs
+# the stale configs/figures/*.yaml, draws PNG + PDF + CSV and captions.md.
+# QUICK=1: reduced runs (outputs/figures/runs-quick/), about a minute of CPU.
 figures: deps all
-	$(PYTHON) analysis/figures.py
+	$(PYTHON) analysis/figures.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf build bin
