@@ -106,8 +106,11 @@ build/arenasim.1: bin/arenasim
 	@mkdir -p build
 	bin/arenasim help --man > $@.new && mv $@.new $@
 
+# Paper figures into outputs/figures/ (README "Reproducing the figures"): runs
+# the stale configs/figures/*.yaml, draws PNG + PDF + CSV and captions.md.
+# QUICK=1: reduced runs (outputs/figures/runs-quick/), about a minute of CPU.
 figures: deps all
-	$(PYTHON) analysis/figures.py
+	$(PYTHON) analysis/figures.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf build bin

@@ -15,7 +15,7 @@ STEM = "fig03_style_sensitivity"
 CONFIG = "configs/figures/fig03-style-sensitivity.yaml"
 QUICK = {"replicates": 20, "sweep.axes.0.range.steps": 4}
 BETA = "voters.beta_mean.tokens"
-PARTS = (("real_gain", "real gain (θ̃_sel − θ̃_base)"),
+PARTS = (("real_gain", "real gain (true score: listed − base)"),
          ("selection_on_noise", "selection on noise (+ uncontrolled emoji)"),
          ("style_gain", "style (removed by style control)"))
 
@@ -45,14 +45,14 @@ def draw(study, out):
         a.bar(d.beta_tokens + (i - 1) * w, d.value, w, yerr=[d.value - d.ci_lo, d.ci_hi - d.value],
               capsize=2, label=label)
     a.axhline(0, color="k", lw=0.5)
-    a.set_xlabel("voters' mean length sensitivity β̄_tokens (log-odds per unit g)")
-    a.set_ylabel("listed raw score − θ̃_base (arena points, 95 % CI)")
+    a.set_xlabel("voters' mean length sensitivity, mean β_tokens (log-odds per unit g)")
+    a.set_ylabel("listed raw score − base's true score (arena points, 95 % CI)")
     a.set_title("decomposition")
     a.legend(frameon=False, fontsize=7)
     d = t[t.series == "share_removed"]
     b.errorbar(d.beta_tokens, d.value, yerr=[d.value - d.ci_lo, d.ci_hi - d.value], marker="o",
                capsize=3)
-    b.set_xlabel("β̄_tokens (log-odds per unit g)")
+    b.set_xlabel("mean β_tokens (log-odds per unit g)")
     b.set_ylabel("share of score inflation removed by style control")
     b.set_ylim(-0.1, 1.05)
     b.set_title("share removed (95 % CI)")

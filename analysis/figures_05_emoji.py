@@ -41,7 +41,7 @@ def draw(study, out):
         ax.errorbar(d.beta_emoji + (i - 0.5) * 0.02, d.share_removed,
                     yerr=[d.share_removed - d.ci_lo, d.ci_hi - d.share_removed],
                     marker="os"[i], capsize=3, label=f"style control {label}")
-    ax.set_xlabel("voters' mean emoji sensitivity β̄_emoji (log-odds per unit g)")
+    ax.set_xlabel("voters' mean emoji sensitivity, mean β_emoji (log-odds per unit g)")
     ax.set_ylabel("share of score inflation removed (95 % CI)")
     ax.set_ylim(None, 1.05)
     ax.set_title(TITLE)

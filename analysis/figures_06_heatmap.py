@@ -42,7 +42,7 @@ def draw(study, out):
                     va="center", fontsize=7, color="w" if v < 0.6 else "k")
     ax.set_xticks(range(grid.shape[1]), [f"{b:g}" for b in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [str(n) for n in grid.index])
-    ax.set_xlabel("voters' mean length sensitivity β̄_tokens (log-odds per unit g)")
+    ax.set_xlabel("voters' mean length sensitivity, mean β_tokens (log-odds per unit g)")
     ax.set_ylabel("private variants tested, N (one chat-tuned)")
     ax.set_title(TITLE, fontsize=10)
     fig.colorbar(im, ax=ax, label="share removed by style control (95 % CI in cells)")

@@ -298,16 +298,40 @@ static int fit_parse(int argc, char **argv, fit_args *a, util_err *err)
 
 /* ---- Fitting --------------------------------------------------------------- */
 
-/* Replace "model K" in a rating error by the model's name. */
-static void name_models_in_error(util_err *err, const battles_data *d)
+/* Replace each "WORD K" (WORD = "model " or "style feature ") in a rating
+ * error by the name of model K or of the K-th fitted feature. */
+static void name_in_error(util_err *err, const char *word, const char *const *names, int n,
+                          const int *index)
 {
-    const char *p = strstr(err->msg, "model ");
-    int k, len;
-    if (!p || sscanf(p + 6, "%d%n", &k, &len) != 1 || k < 0 || k >= d->n_models)
-        return;
-    char buf[UTIL_ERR_LEN];
-    snprintf(buf, sizeof buf, "%.*smodel '%s'%s", (int)(p - err->msg), err->msg, d->names[k], p + 6 + len);
-    memcpy(err->msg, buf, sizeof buf);
+    size_t wl = strlen(word);
+    for (char *p = strstr(err->msg, word); p; p = strstr(p + wl, word)) {
+        int k, len;
+        if (sscanf(p + wl, "%d%n", &k, &len) != 1 || k < 0 || k >= n)
+            continue;
+        char buf[UTIL_ERR_LEN];
+        snprintf(buf, sizeof buf, "%.*s%s'%s'%s", (int)(p - err->msg), err->msg, word,
+                 names[index ? index[k] : k], p + wl + len);
+        memcpy(err->msg, buf, sizeof buf);
+    }
+}
+
+static void name_models_in_error(util_err *err, const battles_data *d, const fit_args *a)
+{
+    name_in_error(err, "model ", (const char *const *)d->names, d->n_models, NULL);
+    name_in_error(err, "style feature ", battles_feature_names, a->n_feat, a->feats);
+}
+
+/* Ties only: the fit is fine (every model the same score) but the CIs have
+ * zero width, which deserves a word. */
+static void warn_ties_only(const battles_data *d, const fit_args *a)
+{
+    const rating_table *t = d->table;
+    size_t cells = (size_t)t->n * (size_t)(t->n - 1) / 2;
+    for (size_t k = 0; k < cells; k++)
+        if (t->cell[4 * k] > 0 || t->cell[4 * k + 1] > 0)
+            return;
+    fprintf(stderr, "arenasim fit: warning: %s: every battle is a tie, so every model gets the same "
+                    "score and the CIs have zero width\n", a->path);
 }
 
 /* Drop models with fewer than min battles (and models with none at all). */
@@ -612,6 +636,7 @@ static int fit_run(fit_args *a, util_err *err)
     rc = apply_min_battles(d, a, err);
     if (rc)
         goto out;
+    warn_ties_only(d, a);
     result_alloc(&res, d->n_models, a->n_feat);
     res.anchor = -1;
     if (a->anchor_model && (res.anchor = battles_find_model(d, a->anchor_model)) < 0) {
@@ -631,7 +656,7 @@ static int fit_run(fit_args *a, util_err *err)
     }
     rc = a->elo ? fit_elo(d, a, &res, err) : a->style ? fit_style(d, a, &res, err) : fit_bt(d, a, &res, err);
     if (rc) {
-        name_models_in_error(err, d);
+        name_models_in_error(err, d, a);
         util_err_prefix(err, "%s", a->path);
         goto out;
     }

@@ -315,7 +315,7 @@ int cmd_report(int argc, char **argv)
             print_point(&r, p);
     else
         print_compact(&r);
-    report_game_table(r.f);
+    rc = report_game_table(r.f);
     unload(&r);
-    return 0;
+    return rc;
 }

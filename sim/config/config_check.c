@@ -140,7 +140,11 @@ int config_check_point(config_ctx *x, const params *w, size_t p)
     if (w->ci == CI_BOOTSTRAP && w->n_bootstrap < 2)
         return point_fail(x, p, -1, "leaderboard.bootstrap_rounds", "leaderboard.ci",
                           "ci: bootstrap needs bootstrap_rounds >= 2, got %d", w->n_bootstrap);
-    if (w->sampling == SAMPLING_WEIGHTS)
+    if (w->sampling == SAMPLING_ARENA && w->n_gaming * w->unreleased_share >= 1 && w->n_gaming > 1)
+        return point_fail(x, p, -1, "arena.unreleased_share", "gaming",
+                          "%d providers with unreleased_share %g leave the public models no votes",
+                          w->n_gaming, w->unreleased_share);
+    if (w->sampling != SAMPLING_UNIFORM)
         for (int i = 0; i < w->n_models; i++)
             if (!(w->models[i].weight > 0))
                 return point_fail(x, p, i, "models[].weight", "arena.sampling",
