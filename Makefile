@@ -3,6 +3,7 @@
 #   make run          run configs/default.yaml and print the report
 #   make test         unit tests (cmocka) + integration tests (pytest)
 #   make bench        throughput and fit timings
+#   make man          the manual page build/arenasim.1 (from the option tables)
 #   make SANITIZE=address,undefined test
 CC ?= cc
 PYTHON := /usr/bin/python3
@@ -38,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
+.PHONY: all deps deps-build run man test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
 all: bin/arenasim
 
 deps:
@@ -75,9 +76,11 @@ build/bench/%: bench/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
 
+# --force: `make run` means "run the default scenario again", so it replaces
+# the previous outputs/default.h5 (run refuses to overwrite without it).
 run: deps all
 	@mkdir -p outputs
-	bin/arenasim run configs/default.yaml -o outputs/default.h5
+	bin/arenasim run configs/default.yaml -o outputs/default.h5 --force
 	bin/arenasim report outputs/default.h5
 
 test: deps all $(TEST_BIN)
@@ -96,6 +99,12 @@ test-py: bin/arenasim
 bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
+
+# The man page comes from the same option tables as the parser and --help.
+man: build/arenasim.1
+build/arenasim.1: bin/arenasim
+	@mkdir -p build
+	bin/arenasim help --man > $@.new && mv $@.new $@
 
 # Paper figures into outputs/figures/ (README "Reproducing the figures"): runs
 # the stale configs/figures/*.yaml, draws PNG + PDF + CSV and captions.md.

@@ -191,6 +191,16 @@ int config_check_anchor(config_ctx *x)
     for (int i = 0; i < b->n_models; i++)
         if (strcmp(b->models[i].name, b->anchor_model) == 0)
             return UTIL_OK;
+    char known[768] = ""; /* the public models, as many as fit */
+    for (int i = 0; i < b->n_models; i++) {
+        size_t len = strlen(known);
+        if (len + strlen(b->models[i].name) + 8 >= sizeof known) {
+            snprintf(known + len, sizeof known - len, ", ...");
+            break;
+        }
+        snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", b->models[i].name);
+    }
     return point_fail(x, 0, -1, "leaderboard.anchor.model", NULL,
-                      "'%s' is not the name of an entry of models", b->anchor_model);
+                      "'%s' is not the name of an entry of models (models: %s)", b->anchor_model,
+                      known);
 }
