@@ -67,7 +67,7 @@ def draw(study, out):
         ax.set_title(title)
         ax.set_xlabel("private variants tested, N (3,000 votes each)")
         ax.legend(frameon=False, fontsize=7)
-    a.set_ylabel("listed variant: score − its true score (arena points, 95 % CI)")
+    a.set_ylabel(f"listed variant: score − its true score\n(arena points {ref.split(' (')[0]}, 95 % CI)")
     fig.suptitle(TITLE, fontsize=11)
     fig.tight_layout()
     save(out, STEM, fig, t)

@@ -67,7 +67,7 @@ def draw(study, out):
     a.axhline(0, color="k", lw=0.5)
     a.set_ylim(top=1.25 * float(top.max()))
     a.set_xticks(x, [short(p) for p in pols], fontsize=7)
-    a.set_ylabel("listed model: score − true score (arena points, 95 % CI)")
+    a.set_ylabel(f"listed model: score − true score\n(arena points {ref.split(' (')[0]}, 95 % CI)")
     a.set_xlabel("arena policy (vendor's best response above the bars)")
     a.set_title("inflation at the best response")
     a.legend(frameon=False, fontsize=8)
