@@ -124,7 +124,9 @@ class Study:
         newest = max(src.stat().st_mtime, cfg.stat().st_mtime, BIN.stat().st_mtime)
         if not h5.exists() or h5.stat().st_mtime < newest:
             self.log(f"  run {config}{' (QUICK)' if self.quick and quick else ''}")
-            subprocess.run([str(BIN), "run", str(cfg), "-o", str(h5), "--quiet"], check=True)
+            # --force: a stale result (older than its config or the binary) is replaced
+            subprocess.run([str(BIN), "run", str(cfg), "-o", str(h5), "--quiet", "--force"],
+                           check=True)
         return h5
 
     def fit(self, data, args, name):
@@ -134,8 +136,8 @@ class Study:
         newest = max(src.stat().st_mtime, BIN.stat().st_mtime)
         if not csv.exists() or csv.stat().st_mtime < newest:
             self.log(f"  fit {data}")
-            subprocess.run([str(BIN), "fit", str(src), *args, "-o", str(csv)], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run([str(BIN), "fit", str(src), *args, "-o", str(csv), "--force"],
+                           check=True, stdout=subprocess.DEVNULL)
         return pd.read_csv(csv)
 
 

@@ -44,6 +44,13 @@ struct arena_ws {
     double corr_shift[EST_N][PARAMS_MAX_GAMING]; /* points: listed score − corrected score */
     int corr_disp[EST_N][PARAMS_MAX_GAMING];     /* displayed rank at the corrected score */
     double *cov_sel;     /* selection-fit covariance (selection_correction: eb) */
+    /* sampling: arena (sampling.c): votes so far and testing votes left per
+     * entity, first-draw weights, the current top k of the public models */
+    long *votes, *left;
+    double *wt, *r_pub;
+    unsigned char *top;
+    rating_table *tab_pub;
+    rating_bt_ws *bt_pub;
     uint64_t point, rep;  /* the replicate being simulated */
 };
 
@@ -58,6 +65,10 @@ void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral);
 /* sampling.c */
 void arena_public_battles(const arena_scenario *s, arena_ws *w);
 void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, int phase);
+/* sampling: arena — public battles and private testing in one stream. */
+void arena_policy_battles(const arena_scenario *s, arena_ws *w);
+void arena_sampling_alloc(const arena_scenario *s, arena_ws *w);
+void arena_sampling_free(arena_ws *w);
 
 /* truth.c */
 int arena_public_true_ratings(arena_scenario *s, util_err *err);

@@ -50,6 +50,7 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     w->disp = util_malloc((size_t)nf * sizeof(int));
     w->idx = util_malloc(2 * (size_t)nf * sizeof(size_t));
     w->dwork = util_malloc(2 * (size_t)nf * sizeof(double));
+    arena_sampling_alloc(s, w);
     if (s->p->policy.correction == CORRECTION_EB) {
         size_t ns = (size_t)(s->n_sel_fit + F);
         w->cov_sel = util_malloc(ns * ns * sizeof(double));
@@ -90,6 +91,7 @@ void arena_ws_free(arena_ws *w)
     free(w->idx);
     free(w->dwork);
     free(w->cov_sel);
+    arena_sampling_free(w);
     free(w);
 }
 
@@ -165,10 +167,15 @@ static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     w->rep = rep;
     w->nb = 0;
     arena_draw_population(s, w, neutral);
-    arena_public_battles(s, w);
-    for (int g = 0; g < p->n_gaming; g++)
-        for (int k = 0; k < p->gaming[g].n_variants; k++)
-            arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test, ARENA_PHASE_TESTING);
+    if (p->sampling == SAMPLING_ARENA)
+        arena_policy_battles(s, w);
+    else {
+        arena_public_battles(s, w);
+        for (int g = 0; g < p->n_gaming; g++)
+            for (int k = 0; k < p->gaming[g].n_variants; k++)
+                arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test,
+                                     ARENA_PHASE_TESTING);
+    }
     int rc = arena_select_variants(s, w, err);
     if (!rc)
         rc = arena_selection_correction(s, w, err);

@@ -111,7 +111,7 @@ void arena_build_final_map(const arena_scenario *s, arena_ws *w)
         if (w->fin_map[e] >= 0)
             w->fin_ent[w->fin_map[e]] = e;
     for (int i = 0; i < n; i++)
-        w->shown[i] = i < shown_n;
+        w->shown[i] = i < shown_n || p->policy.disclosure; /* disclosure: every variant shown */
 }
 
 /* Mark the testing votes the policies retract: the listed variant's under

@@ -55,7 +55,30 @@ static void print_row(double *d[N_SETS], size_t pol, int g, int G, char **vendor
            d[V_STRAT][g] ? " " : "*", c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
 }
 
-/* The policy table, when the file has /game; returns 0 (also without it). */
+/* Each dataset's expected shape: (policy, vendor), (policy, estimator,
+ * vendor), (policy, estimator), (policy) or (vendor). */
+static int shape_ok(int k, const hsize_t *dims, int rank, size_t P, size_t G)
+{
+    hsize_t want[3] = {P, G, 0};
+    int r = 2;
+    if (k == V_RANK || k == V_INFL || k == V_CORR || k == V_GAP)
+        want[1] = EST_N, want[2] = G, r = 3;
+    else if (k == V_TAU)
+        want[1] = EST_N;
+    else if (k == V_STATUS)
+        r = 1;
+    else if (k == V_STRAT)
+        want[0] = G, r = 1;
+    if (rank != r)
+        return 0;
+    for (int i = 0; i < r; i++)
+        if (dims[i] != want[i])
+            return 0;
+    return 1;
+}
+
+/* The policy table, when the file has /game; returns 0 (also without it),
+ * UTIL_EINPUT when /game is damaged (message on stderr). */
 int report_game_table(hid_t f)
 {
     if (H5Lexists(f, "/game", H5P_DEFAULT) <= 0)
@@ -67,15 +90,18 @@ int report_game_table(hid_t f)
     hsize_t dims[8];
     int rank, rc = 0;
     char path[64];
+    rc = !(policy = output_read_strings(f, "/game/policy", &P, &err)) ||
+         !(vendor = output_read_strings(f, "/game/vendor", &G, &err));
     for (size_t k = 0; k < N_SETS && !rc; k++) {
         snprintf(path, sizeof path, "/game/%s", GAME_SETS[k]);
         rc = !(d[k] = output_read_doubles(f, path, dims, &rank, &err));
+        if (!rc && !shape_ok((int)k, dims, rank, P, G))
+            rc = util_err_set(&err, UTIL_EINPUT, "dataset %s has the wrong shape", path);
     }
-    if (!rc)
-        rc = !(policy = output_read_strings(f, "/game/policy", &P, &err)) ||
-             !(vendor = output_read_strings(f, "/game/vendor", &G, &err));
     if (rc)
         fprintf(stderr, "arenasim report: /game: %s\n", err.msg);
+    else if (G == 0)
+        ;
     else {
         printf("\nWhich policy stops the gaming? Each vendor at its best response / the equilibrium\n"
                "(* = not strategic; rank = median displayed rank of the listed model; infl = mean\n"
@@ -105,5 +131,5 @@ int report_game_table(hid_t f)
         free(vendor[k]);
     free(policy);
     free(vendor);
-    return 0;
+    return rc ? UTIL_EINPUT : 0;
 }

@@ -18,7 +18,7 @@ _Static_assert(sizeof(params_transform) == sizeof(int), "enums are stored as int
 _Static_assert(sizeof(params_release) == sizeof(int), "enums are stored as int");
 
 static const char *const transform_names[] = {"diff_ratio", "log_ratio", "saturating"};
-static const char *const sampling_names[] = {"uniform", "weights"};
+static const char *const sampling_names[] = {"uniform", "weights", "arena"};
 static const char *const penalty_names[] = {"none", "fastchat", "arena_rank"};
 static const char *const ci_names[] = {"none", "sandwich", "bootstrap"};
 static const char *const listed_names[] = {"keep", "fresh"};
@@ -72,6 +72,12 @@ const config_key config_schema[] = {
     MAP("arena", CONFIG_REQ),
     ENM("arena.sampling", P(sampling), sampling_names, "uniform"),
     LNG("arena.public_battles", P(n_public), 1, (double)LONG_MAX, CONFIG_REQ, 0),
+    DBL("arena.new_model_weight", P(new_weight), 0, BIG, CONFIG_MINX, 5),
+    LNG("arena.new_model_votes", P(new_votes), 0, (double)LONG_MAX, 0, 3000),
+    DBL("arena.top_weight", P(top_weight), 0, BIG, CONFIG_MINX, 3),
+    INT("arena.top_k", P(top_k), 0, PARAMS_MAX_MODELS, 0, 10),
+    DBL("arena.unreleased_share", P(unreleased_share), 0, 1, CONFIG_MINX, 0.2),
+    LNG("arena.refit_every", P(refit_every), 1, (double)LONG_MAX, 0, 5000),
     MAP("leaderboard", 0),
     SET("leaderboard.estimators", P(estimators), estimator_names, 1, "bt,bt_style,elo"),
     SET("leaderboard.style_features", P(style_features), feature_names, 0,

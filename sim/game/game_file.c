@@ -63,8 +63,20 @@ static int classify_axes(game_ctx *x, util_err *err)
     for (int g = 0; g < PARAMS_MAX_GAMING; g++)
         x->player_of[g] = -1;
     x->d.n = 0;
+    for (int a = 0; a < x->n_axes; a++)
+        x->owner[a] = strategy_owner(x, config_axis_name(x->c, a));
+    /* linked axes are one dimension: a strategy when any of its paths is */
     for (int a = 0; a < x->n_axes; a++) {
-        int g = x->owner[a] = strategy_owner(x, config_axis_name(x->c, a));
+        int l = config_axis_lead(x->c, a);
+        if (l == a || x->owner[a] < 0)
+            continue;
+        if (x->owner[l] >= 0 && x->owner[l] != x->owner[a])
+            return util_err_set(err, UTIL_EINPUT, "game: linked axes %s and %s are strategies of "
+                                "two vendors", config_axis_name(x->c, l), config_axis_name(x->c, a));
+        x->owner[l] = x->owner[a];
+    }
+    for (int a = 0; a < x->n_axes; a++) {
+        int g = x->owner[a] = x->owner[config_axis_lead(x->c, a)];
         if (g < 0 || x->player_of[g] >= 0)
             continue;
         if (x->d.n == GAME_MAX_PLAYERS)
@@ -81,6 +93,8 @@ static int classify_axes(game_ctx *x, util_err *err)
         x->d.n_strat[i] = 1;
     for (int a = 0; a < x->n_axes; a++) {
         size_t n = config_axis_len(x->c, a);
+        if (config_axis_lead(x->c, a) != a)
+            continue; /* linked: counted once, with its first axis */
         if (x->owner[a] < 0)
             x->n_policy *= n;
         else
@@ -101,6 +115,8 @@ static int build_table(game_ctx *x, util_err *err)
         size_t pol = 0, st[GAME_MAX_PLAYERS] = {0};
         for (int a = 0; a < x->n_axes; a++) {
             size_t n = config_axis_len(x->c, a), v = config_axis_pos(x->c, a, p);
+            if (config_axis_lead(x->c, a) != a)
+                continue;
             if (x->owner[a] < 0)
                 pol = pol * n + v;
             else {

@@ -416,10 +416,19 @@ static int write_sweep(output *o, const config *c, const output_meta *m)
                       num, "point,axis", "numeric value of each sweep axis (NaN for categorical axes)");
     rc |= put_dataset(o->file, "/sweep/complete", H5T_NATIVE_UCHAR, 1, &np, H5P_DEFAULT,
                       o->complete, "point", "1 when the point's results are complete in this file");
+    /* linked axes (sweep.axes[].paths) share a grid dimension */
+    int *dim = util_calloc((size_t)na + 1, sizeof *dim);
+    for (int a = 0, d = -1; a < na; a++)
+        dim[a] = config_axis_lead(c, a) == a ? ++d : d;
+    rc |= put_dataset(o->file, "/sweep/axis_dim", H5T_NATIVE_INT, 1, &nax, H5P_DEFAULT, dim,
+                      "axis", "grid dimension of each axis, 0-based, last fastest; linked axes "
+                      "(set together) share one; with mode zip the axes walk together");
+    free(dim);
     H5Tclose(t);
     free(vals);
     free(num);
     hid_t g = H5Gopen2(o->file, "/sweep", H5P_DEFAULT);
+    set_str_attr(g, "mode", config_sweep_zip(c) ? "zip" : "grid");
     set_int_attr(g, "n_points", (long long)np);
     set_int_attr(g, "replicates", o->R);
     set_int_attr(g, "shard_index", m->shard_index);

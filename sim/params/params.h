@@ -32,7 +32,8 @@ typedef enum {                 /* response.transform: g(a, b) */
     TRANSFORM_SATURATING       /* "saturating": tanh(ln((a+1)/(b+1))) */
 } params_transform;
 
-typedef enum { SAMPLING_UNIFORM = 0, SAMPLING_WEIGHTS } params_sampling; /* "uniform", "weights" */
+typedef enum { SAMPLING_UNIFORM = 0, SAMPLING_WEIGHTS, SAMPLING_ARENA } params_sampling;
+                                           /* "uniform", "weights", "arena" */
 typedef enum { PENALTY_NONE = 0, PENALTY_FASTCHAT, PENALTY_ARENA_RANK } params_penalty; /* "none","fastchat","arena_rank" */
 typedef enum { CI_NONE = 0, CI_SANDWICH, CI_BOOTSTRAP } params_ci;  /* "none","sandwich","bootstrap" */
 typedef enum { LISTED_KEEP = 0, LISTED_FRESH } params_listed;       /* "keep", "fresh" */
@@ -133,6 +134,16 @@ typedef struct {
 
     params_sampling sampling;   /* arena.sampling (default uniform) */
     long n_public;              /* arena.public_battles (required, ≥ 1) */
+    /* sampling: arena — the arena's published policy (README "Sampling"). */
+    double new_weight;          /* arena.new_model_weight (default 5, > 0) */
+    long new_votes;             /* arena.new_model_votes (default 3000, ≥ 0): votes until a new model
+                                   (a variant, listed or released model) has weight 1 */
+    double top_weight;          /* arena.top_weight (default 3, > 0) */
+    int top_k;                  /* arena.top_k (default 10, ≥ 0): public models so weighted */
+    double unreleased_share;    /* arena.unreleased_share (default 0.2, in (0,1]): most a
+                                   provider's unreleased models get of the votes */
+    long refit_every;           /* arena.refit_every (default 5000, ≥ 1): battles between refits
+                                   of the current leaderboard that picks the top k */
 
     int estimators[EST_N];      /* leaderboard.estimators (default [bt, bt_style, elo]) */
     int style_features[FEAT_N]; /* leaderboard.style_features (default [tokens,headers,lists,bold]) */

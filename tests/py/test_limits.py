@@ -70,3 +70,45 @@ def test_config_size(tmp_path):
     r = arenasim("check", p)
     assert r.returncode == 2
     assert f"{p}: the config is" in r.stderr and "more than the limit of 16 MiB" in r.stderr
+
+
+# ---- battle logs -------------------------------------------------------------------
+
+def fit(*args):
+    return arenasim("fit", *args)
+
+
+def test_battle_log_model_limit_csv(tmp_path):
+    p = tmp_path / "many.csv"
+    p.write_text("model_a,model_b,winner\n" + "".join(f"m{i},m{i + 1},model_a\n" for i in range(4096)))
+    r = fit(p)
+    assert r.returncode == 2
+    assert (f"{p}:4097: model 'm4096' is model number 4097, more than the limit of 4096 models"
+            in r.stderr), r.stderr
+
+
+def test_battle_log_model_limit_counts_json(tmp_path):
+    import json
+    p = tmp_path / "many.json"
+    p.write_text(json.dumps({"models": [f"m{i}" for i in range(4097)], "X": [[0, 1]], "Y": [[1, 1, 0, 0]]}))
+    r = fit(p)
+    assert r.returncode == 2
+    assert '"models" lists more than 4096 models (the limit)' in r.stderr, r.stderr
+    # 4096 models is within the limit (the models without battles are dropped)
+    p.write_text(json.dumps({"models": [f"m{i}" for i in range(4096)], "X": [[0, 1]], "Y": [[1, 1, 0, 0]]}))
+    r = fit(p)
+    assert r.returncode == 0 and "dropped 4094 model(s)" in r.stderr, r.stderr
+
+
+def test_battle_log_line_and_string_limits(tmp_path):
+    big = "x" * (16 * 2 ** 20 + 1)
+    c = tmp_path / "long.csv"
+    c.write_text("model_a,model_b,winner\nA,B,model_a\n" + big + "\n")
+    r = fit(c)
+    assert r.returncode == 2
+    assert f"{c}:3: line longer than 16 MiB (the limit)" in r.stderr, r.stderr
+    j = tmp_path / "long.json"
+    j.write_text('[{"model_a": "A", "model_b": "B", "winner": "model_a", "judge": "' + big + '"}]')
+    r = fit(j)
+    assert r.returncode == 2
+    assert "record 1: a string longer than 16 MiB (the limit)" in r.stderr, r.stderr
