@@ -30,7 +30,6 @@ def order_dependence(study, res, orders):
     src = study.runs / "fig09-battles.csv"
     h5 = study.runs / "fig09-estimators.h5"
     if not src.exists() or src.stat().st_mtime < h5.stat().st_mtime:
-        # --force: a stale export (older than its result) is meant to be replaced
         subprocess.run([str(BIN), "battles", str(cfg), "-o", str(src), "--point", str(p),
                         "--replicate", "0", "--force"], check=True)
     battles = pd.read_csv(src)
@@ -45,9 +44,8 @@ def order_dependence(study, res, orders):
             if acc is None:
                 continue
             o = study.runs / "fig09-fit.csv"
-            # --force: fig09-fit.csv is a scratch file rewritten for every shuffle
-            subprocess.run([str(BIN), "fit", str(path), *args, "--anchor", ANCHOR, "-o", str(o),
-                            "--force"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([str(BIN), "fit", str(path), *args, "--anchor", ANCHOR, "-o", str(o), "--force"],
+                           check=True, stdout=subprocess.DEVNULL)
             acc.append(pd.read_csv(o).set_index("model")["score"])
     return pd.DataFrame(elo), pd.DataFrame(bt), int(res[BATTLES].values[p])
 
