@@ -8,13 +8,15 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "base/rng.h"
+
 /* A public opponent drawn by the sampling policy. */
 static int draw_public(const arena_scenario *s, gsl_rng *r)
 {
     const int n = s->p->n_models;
     if (s->p->sampling == SAMPLING_UNIFORM)
-        return (int)gsl_rng_uniform_int(r, (unsigned long)n);
-    double u = gsl_rng_uniform(r) * s->pub_cum[n - 1];
+        return (int)rng_index(r, (uint64_t)n);
+    double u = rng_u01(r) * s->pub_cum[n - 1];
     int lo = 0, hi = n - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -42,7 +44,7 @@ void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, i
 {
     for (long i = 0; i < n; i++) {
         int o = draw_public(s, w->rng);
-        if (gsl_rng_uniform(w->rng) < 0.5)
+        if (rng_u01(w->rng) < 0.5)
             arena_vote(s, w, e, o, phase);
         else
             arena_vote(s, w, o, e, phase);
