@@ -32,15 +32,6 @@ typedef struct {
     char **f;
 } csv_scratch;
 
-static void scratch_put(csv_scratch *s, size_t *w, char c)
-{
-    if (*w + 1 >= s->cap) {
-        s->cap *= 2;
-        s->buf = util_realloc(s->buf, s->cap);
-    }
-    s->buf[(*w)++] = c;
-}
-
 static void scratch_field(csv_scratch *s, int n, size_t w)
 {
     if (n >= s->ocap) {
@@ -67,70 +58,79 @@ static void scratch_free(csv_scratch *s)
     free(s->f);
 }
 
-/* csv_split in one pass over the read-only bytes [p, end): the line runs to
- * the next '\n' (or end); trailing '\r's are dropped; fields are copied into
- * s (s->f[i] after the call). Returns the field count, −1 on an unterminated
- * or badly closed quoted field (the rest of the line is still skipped), and
- * 0 for a blank line (only spaces, tabs, '\r'). *next = start of next line. */
+static void scratch_room(csv_scratch *s, size_t need)
+{
+    while (need >= s->cap)
+        s->cap *= 2;
+    s->buf = util_realloc(s->buf, s->cap);
+}
+
+/* The line splitter (RFC 4180 quoting) in one pass over the read-only bytes
+ * [p, end), copying field texts into s (s->f[i] after the call, each
+ * NUL-terminated): a line runs to the next '\n' (or end), trailing '\r's are
+ * dropped, a field that starts with '"' is quoted ("" inside stands for ").
+ * Returns the field count; −1 for an unterminated quoted field or text after
+ * a closing quote; 0 for a blank line (spaces, tabs, '\r' only).
+ * *next = the start of the next line. One byte loop instead of
+ * memchr/strchr/memcpy per field: lines are short, calls dominate. */
 static int csv_split_fast(const char *p, const char *end, csv_scratch *s, const char **next)
 {
     size_t w = 0;
-    int n = 0, bad = 0, blank = 1;
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *e = nl ? nl : end;
-    *next = nl ? nl + 1 : end;
-    while (e > p && e[-1] == '\r')
-        e--;
-    for (;;) {
-        scratch_field(s, n++, w);
-        if (p < e && *p == '"') {
+    int n = 0, rc = 0, blank = 1;
+    scratch_field(s, n++, 0);
+    while (p < end && *p != '\n') {
+        if (w + 2 >= s->cap)
+            scratch_room(s, w + 2);
+        if (*p == '"' && w == s->off[n - 1]) { /* a quoted field */
             blank = 0;
             for (p++;; p++) {
-                if (p >= e) {
-                    bad = 1;
-                    break;
+                if (p >= end || *p == '\n') {
+                    rc = -1;
+                    goto out;
                 }
-                if (*p == '"' && p + 1 < e && p[1] == '"') {
-                    scratch_put(s, &w, '"');
-                    p++;
-                } else if (*p == '"') {
-                    p++;
+                if (w + 2 >= s->cap)
+                    scratch_room(s, w + 2);
+                if (*p == '"' && p + 1 < end && p[1] == '"')
+                    s->buf[w++] = '"', p++;
+                else if (*p == '"')
                     break;
-                } else {
-                    scratch_put(s, &w, *p);
-                }
+                else
+                    s->buf[w++] = *p;
             }
-            scratch_put(s, &w, '\0');
-            if (bad || (p < e && *p != ','))
-                return -1;
-            if (p >= e)
+            p++; /* the closing quote */
+            const char *q = p;
+            while (q < end && *q == '\r')
+                q++;
+            if (q >= end || *q == '\n') {
+                p = q;
                 break;
-            p++;
-            continue;
+            }
+            if (*p != ',') {
+                rc = -1;
+                goto out;
+            }
         }
-        const char *q = p;
-        while (q < e && *q != ',')
-            q++;
-        if (w + (size_t)(q - p) + 1 >= s->cap) {
-            while (w + (size_t)(q - p) + 1 >= s->cap)
-                s->cap *= 2;
-            s->buf = util_realloc(s->buf, s->cap);
+        char c = *p++;
+        if (c == ',') {
+            s->buf[w++] = '\0';
+            scratch_field(s, n++, w);
+            blank = 0;
+        } else {
+            s->buf[w++] = c;
+            blank &= c == ' ' || c == '\t' || c == '\r';
         }
-        for (const char *c = p; c < q; c++)
-            blank &= *c == ' ' || *c == '\t' || *c == '\r';
-        memcpy(s->buf + w, p, (size_t)(q - p));
-        w += (size_t)(q - p);
-        s->buf[w++] = '\0';
-        if (q >= e)
-            break;
-        blank = 0;
-        p = q + 1;
     }
-    if (n == 1 && blank) /* spaces and tabs only, or nothing after the strip */
-        return 0;
+    while (w > s->off[n - 1] && s->buf[w - 1] == '\r') /* trailing '\r's of the line */
+        w--;
+    s->buf[w] = '\0';
+    rc = n == 1 && blank ? 0 : n;
     for (int i = 0; i < n; i++)
         s->f[i] = s->buf + s->off[i];
-    return n;
+out:
+    while (p < end && *p != '\n')
+        p++;
+    *next = p < end ? p + 1 : end;
+    return rc;
 }
 
 static int parse_double(const char *s, double *x)
@@ -245,56 +245,77 @@ static int csv_row(char **f, int n, const csv_cols *c, const int *features, int 
 }
 
 /* ---- Chunks parsed in parallel ------------------------------------------------
- * The body is cut at line ends into one chunk per thread. Each chunk parses
- * its rows with a model map of its own; the maps are then merged in chunk
- * order, which gives every model the index of its first appearance in the
- * file (as one sequential pass would), and the rows are renumbered. The
- * first error in file order wins; its line number is the chunk's first line
- * plus the lines before it in the chunk. */
+ * The body is cut at line ends into one chunk per thread. A quick count of
+ * line ends gives each chunk its first line number and an upper bound of its
+ * rows, so all rows go straight into one allocation of the final size (no
+ * growth, no copy: fresh pages are what costs on a VM). Each chunk parses its
+ * rows with a model map of its own; the maps are then merged in chunk order,
+ * which gives every model the index of its first appearance in the file (as
+ * one sequential pass would), and the rows are renumbered in place. The first
+ * error in file order wins; its line number is the chunk's first line plus
+ * the lines before it in the chunk. */
 
 typedef struct {
     const char *beg, *end; /* [beg, end): whole lines */
-    long lines;        /* lines seen (all of them when no error) */
+    size_t lines;      /* line ends in [beg, end), + 1 for an unterminated last line */
+    size_t off;        /* first row of the chunk in the output */
+    size_t nrows;      /* rows parsed (blank lines leave none) */
+    long at;           /* lines read (all when no error) */
     name_map map;      /* chunk-local model names */
-    rating_rows *rows; /* a, b local indices */
-    double *ts;
     int ts_ok, rc;
-    util_err err;      /* error at line `lines` of the chunk */
+    util_err err;      /* error at line `at` of the chunk */
 } csv_chunk;
 
-static void chunk_parse(csv_chunk *ch, const csv_cols *c, const int *features, int n_feat)
+/* Line ends in [beg, end), eight bytes at a time: for x = word ^ "\n\n..."
+ * the expression below sets the top bit of exactly the zero bytes of x. */
+static void chunk_count(csv_chunk *ch)
+{
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL, nl8 = 0x0A0A0A0A0A0A0A0AULL;
+    const char *p = ch->beg;
+    size_t n = 0;
+    for (; ch->end - p >= 8; p += 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        x ^= nl8;
+        n += (size_t)__builtin_popcountll(~(((x & lo7) + lo7) | x | lo7));
+    }
+    for (; p < ch->end; p++)
+        n += *p == '\n';
+    ch->lines = n + (ch->end > ch->beg && ch->end[-1] != '\n');
+}
+
+static void chunk_parse(csv_chunk *ch, const csv_cols *c, const int *features, int n_feat,
+                        rating_rows *rows, double *ts_out)
 {
     csv_scratch sc;
-    size_t tcap = 1024;
+    size_t F = (size_t)(n_feat > 0 ? n_feat : 1), i = ch->off;
     double d[FEAT_N] = {0};
     int created;
     scratch_init(&sc);
     battles_map_init(&ch->map);
-    ch->rows = rating_rows_alloc(0, n_feat, tcap);
-    ch->ts = util_malloc(tcap * sizeof(double));
     ch->ts_ok = 1;
     ch->rc = UTIL_OK;
-    ch->lines = 0;
+    ch->at = 0;
     for (const char *line = ch->beg, *next; line < ch->end; line = next) {
         int n = csv_split_fast(line, ch->end, &sc, &next), oc = 0;
         double ts;
-        ch->lines++;
+        ch->at++;
         if (n == 0)
             continue;
         ch->rc = n < 0 ? util_err_set(&ch->err, UTIL_EINPUT, "unterminated quoted field")
                        : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, &ch->err);
         if (ch->rc)
             break;
-        int a = battles_map_get(&ch->map, sc.f[c->ma], &created);
-        int b = battles_map_get(&ch->map, sc.f[c->mb], &created);
-        rating_rows_push(ch->rows, a, b, oc, d);
-        if (ch->rows->n > tcap) {
-            tcap = ch->rows->cap;
-            ch->ts = util_realloc(ch->ts, tcap * sizeof(double));
-        }
-        ch->ts[ch->rows->n - 1] = ts;
+        rows->a[i] = battles_map_get(&ch->map, sc.f[c->ma], &created);
+        rows->b[i] = battles_map_get(&ch->map, sc.f[c->mb], &created);
+        rows->outcome[i] = (uint8_t)oc;
+        for (int k = 0; k < n_feat; k++) /* not memcpy: a call per row for 32 bytes */
+            rows->d[i * F + (size_t)k] = d[k];
+        ts_out[i] = ts;
         ch->ts_ok &= isfinite(ts) != 0;
+        i++;
     }
+    ch->nrows = i - ch->off;
     scratch_free(&sc);
 }
 
@@ -304,8 +325,6 @@ static void chunk_free(csv_chunk *ch)
         free(ch->map.names[i]);
     free(ch->map.names);
     battles_map_free_slots(&ch->map);
-    rating_rows_free(ch->rows);
-    free(ch->ts);
 }
 
 /* The whole file, read-only: a private mapping of a regular file (no copy,
@@ -371,44 +390,39 @@ static int cut_chunks(const char *beg, const char *end, int k, csv_chunk *ch)
     return n;
 }
 
-/* Merge the chunks' maps in order into rd->map and copy the rows renumbered. */
+/* Merge the chunks' maps in order into rd->map, renumber each chunk's rows
+ * in place and close the gaps blank lines left between chunks. */
 static void merge_chunks(csv_chunk *ch, int n, int n_feat, reader *rd)
 {
-    size_t total = 0, F = (size_t)(n_feat > 0 ? n_feat : 1);
-    int created;
-    for (int k = 0; k < n; k++)
-        total += ch[k].rows->n;
-    rating_rows_free(rd->rows);
-    free(rd->ts);
-    rd->rows = rating_rows_alloc(0, n_feat, total);
-    rd->ts = util_malloc((total ? total : 1) * sizeof(double));
-    rd->ts_cap = total;
-    rd->ts_ok = 1;
-    int *remap[CSV_MAX_CHUNKS];
-    size_t off[CSV_MAX_CHUNKS];
+    size_t F = (size_t)(n_feat > 0 ? n_feat : 1), to = 0;
+    int created, *remap[CSV_MAX_CHUNKS];
+    rating_rows *r = rd->rows;
     for (int k = 0; k < n; k++) {
         remap[k] = util_malloc((size_t)(ch[k].map.n + 1) * sizeof(int));
         for (int i = 0; i < ch[k].map.n; i++)
             remap[k][i] = battles_map_get(&rd->map, ch[k].map.names[i], &created);
-        off[k] = k ? off[k - 1] + ch[k - 1].rows->n : 0;
         rd->ts_ok &= ch[k].ts_ok;
     }
-    rating_rows *r = rd->rows;
 #pragma omp parallel for schedule(static, 1) num_threads(n)
-    for (int k = 0; k < n; k++) {
-        const rating_rows *c = ch[k].rows;
-        for (size_t i = 0; i < c->n; i++) {
-            r->a[off[k] + i] = remap[k][c->a[i]];
-            r->b[off[k] + i] = remap[k][c->b[i]];
-        }
-        memcpy(r->outcome + off[k], c->outcome, c->n);
-        if (n_feat > 0)
-            memcpy(r->d + off[k] * F, c->d, c->n * F * sizeof(double));
-        memcpy(rd->ts + off[k], ch[k].ts, c->n * sizeof(double));
-    }
-    r->n = total;
     for (int k = 0; k < n; k++)
+        for (size_t i = ch[k].off; i < ch[k].off + ch[k].nrows; i++) {
+            r->a[i] = remap[k][r->a[i]];
+            r->b[i] = remap[k][r->b[i]];
+        }
+    for (int k = 0; k < n; k++) {
+        size_t m = ch[k].nrows, from = ch[k].off;
+        if (to != from && m > 0) {
+            memmove(r->a + to, r->a + from, m * sizeof *r->a);
+            memmove(r->b + to, r->b + from, m * sizeof *r->b);
+            memmove(r->outcome + to, r->outcome + from, m);
+            if (n_feat > 0)
+                memmove(r->d + to * F, r->d + from * F, m * F * sizeof(double));
+            memmove(rd->ts + to, rd->ts + from, m * sizeof(double));
+        }
+        to += m;
         free(remap[k]);
+    }
+    r->n = to;
 }
 
 /* Chunks of at least this many bytes per thread (smaller files: one chunk). */
@@ -459,15 +473,28 @@ int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat
     nch = cut_chunks(p, end, want, ch);
 #pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
     for (int k = 0; k < nch; k++)
-        chunk_parse(&ch[k], &cols, features, n_feat);
+        chunk_count(&ch[k]);
+    size_t total = 0;
+    for (int k = 0; k < nch; k++) {
+        ch[k].off = total;
+        total += ch[k].lines;
+    }
+    rating_rows_free(rd.rows);
+    free(rd.ts);
+    rd.rows = rating_rows_alloc(0, n_feat, total);
+    rd.ts = util_malloc((total ? total : 1) * sizeof(double));
+    rd.ts_cap = total;
+#pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
+    for (int k = 0; k < nch; k++)
+        chunk_parse(&ch[k], &cols, features, n_feat, rd.rows, rd.ts);
     for (int k = 0; k < nch; k++) {
         if (ch[k].rc) {
             rc = ch[k].rc;
             *err = ch[k].err;
-            util_err_prefix(err, "%s:%ld", path, lineno + ch[k].lines);
+            util_err_prefix(err, "%s:%ld", path, lineno + ch[k].at);
             goto fail;
         }
-        lineno += ch[k].lines;
+        lineno += ch[k].at;
     }
     merge_chunks(ch, nch, n_feat, &rd);
     for (int k = 0; k < nch; k++)
