@@ -3,6 +3,7 @@
 #   make run          run configs/default.yaml and print the report
 #   make test         unit tests (cmocka) + integration tests (pytest)
 #   make bench        throughput and fit timings
+#   make bench BASE=<commit|built tree>   + whole-process figures side by side with BASE
 #   make SANITIZE=address,undefined test
 CC ?= cc
 PYTHON := /usr/bin/python3
@@ -93,9 +94,12 @@ test-unit: $(TEST_BIN)
 test-py: bin/arenasim
 	$(PYTHON) -m pytest -q tests/py
 
+# BASE=<commit or built tree>: bench_cli.py builds BASE in build/bench-base/
+# (a git worktree) and runs its figures interleaved with this tree's.
 bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
+	$(PYTHON) bench/bench_cli.py $(if $(BASE),--base $(BASE))
 
 figures: deps all
 	$(PYTHON) analysis/figures.py
