@@ -256,3 +256,21 @@ unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda)
         }
     }
 }
+
+/* cdf of Poisson(1) at k = 0..17, correctly rounded (mpmath, 200-bit); from
+ * k = 18 on it rounds to 1. */
+static const double rng_poisson1_cdf[18] = {
+    0.36787944117144233, 0.7357588823428847, 0.9196986029286058, 0.9810118431238462,
+    0.9963401531726563, 0.9994058151824183, 0.999916758850712, 0.9999897508033253,
+    0.999998874797402, 0.9999998885745217, 0.9999999899522336, 0.9999999991683892,
+    0.9999999999364022, 0.9999999999954802, 0.9999999999997, 0.9999999999999813,
+    0.9999999999999989, 0.9999999999999999};
+
+unsigned rng_poisson1(gsl_rng *r)
+{
+    double u = rng_u01(r);
+    unsigned k = 0;
+    while (k < 18 && u >= rng_poisson1_cdf[k])
+        k++;
+    return k;
+}

@@ -103,4 +103,9 @@ static inline uint64_t rng_index(gsl_rng *r, uint64_t n)
  * expected work is O(√λ) and one exp per draw. r from rng_alloc. */
 unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda);
 
+/* Poisson(1) variate (bootstrap weights) by inversion of one uniform against
+ * the correctly rounded cdf table: exact to the 2^−53 resolution of the
+ * uniform (values ≥ 18, probability < 1e−16, are not produced). */
+unsigned rng_poisson1(gsl_rng *r);
+
 #endif

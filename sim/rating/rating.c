@@ -1079,7 +1079,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         for (int k = 0; k < R; k++) {
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
-                wt[i] = (double)gsl_ran_poisson(g, 1.0);
+                wt[i] = (double)rng_poisson1(g); /* exact, one uniform, no exp */
             codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
             z_ready = 1;
             if (!codes[k]) {

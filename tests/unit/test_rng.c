@@ -129,12 +129,33 @@ static void test_poisson_pmf(void **state)
     gsl_rng_free(r);
 }
 
+/* rng_poisson1 against the Poisson(1) pmf: 10^6 draws, same chi-square
+ * rule (power: a 1 % error in the rate is detected with probability > 0.99,
+ * by the scipy computation quoted at the top for λ = 1). */
+static void test_poisson1_pmf(void **state)
+{
+    (void)state;
+    double count[12] = {0}, prob[12], tail = 1.0;
+    for (int k = 0; k < 11; k++)
+        tail -= (prob[k] = gsl_ran_poisson_pdf((unsigned)k, 1.0));
+    prob[11] = tail;
+    gsl_rng *r = rng_alloc();
+    rng_set_stream(r, 9, 9, 0, RNG_PURPOSE_USER, 0);
+    for (int i = 0; i < 1000000; i++) {
+        unsigned k = rng_poisson1(r);
+        count[k < 11 ? k : 11]++;
+    }
+    assert_true(chisq_p(count, prob, 12, 1e6) > 1e-4);
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batched_words),
         cmocka_unit_test(test_index_uniform),
         cmocka_unit_test(test_poisson_pmf),
+        cmocka_unit_test(test_poisson1_pmf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
