@@ -70,7 +70,8 @@ static void scratch_room(csv_scratch *s, size_t need)
  * NUL-terminated): a line runs to the next '\n' (or end), trailing '\r's are
  * dropped, a field that starts with '"' is quoted ("" inside stands for ").
  * Returns the field count; −1 for an unterminated quoted field or text after
- * a closing quote; 0 for a blank line (spaces, tabs, '\r' only).
+ * a closing quote; −2 for a line (with its '\n') longer than
+ * BATTLES_MAX_FIELD; 0 for a blank line (spaces, tabs, '\r' only).
  * *next = the start of the next line. One byte loop instead of
  * memchr/strchr/memcpy per field: lines are short, calls dominate. */
 static int csv_split_fast(const char *p, const char *end, csv_scratch *s, const char **next)
@@ -78,9 +79,15 @@ static int csv_split_fast(const char *p, const char *end, csv_scratch *s, const 
     size_t w = 0;
     int n = 0, rc = 0, blank = 1;
     scratch_field(s, n++, 0);
+    const char *start = p;
     while (p < end && *p != '\n') {
-        if (w + 2 >= s->cap)
+        if (w + 2 >= s->cap) {
+            if (w > BATTLES_MAX_FIELD) { /* bound the copy; the line is too long */
+                rc = -2;
+                goto out;
+            }
             scratch_room(s, w + 2);
+        }
         if (*p == '"' && w == s->off[n - 1]) { /* a quoted field */
             blank = 0;
             for (p++;; p++) {
@@ -130,7 +137,7 @@ out:
     while (p < end && *p != '\n')
         p++;
     *next = p < end ? p + 1 : end;
-    return rc;
+    return (size_t)(*next - start) > BATTLES_MAX_FIELD ? -2 : rc;
 }
 
 static int parse_double(const char *s, double *x)
@@ -180,6 +187,8 @@ typedef struct {
     int ma, mb, win, ts;
     int fa[FEAT_N], fb[FEAT_N];
     int ncol;
+    int known[2 * FEAT_N], n_known; /* every style-count column present (README) */
+    const char *known_name[2 * FEAT_N];
 } csv_cols;
 
 static int csv_find(char **f, int n, const char *name)
@@ -200,6 +209,15 @@ static int csv_header(char **f, int n, const int *features, int n_feat, csv_cols
     if (c->ma < 0 || c->mb < 0 || c->win < 0)
         return util_err_set(err, UTIL_EINPUT, "header lacks column '%s' (need model_a,model_b,winner)",
                             c->ma < 0 ? "model_a" : c->mb < 0 ? "model_b" : "winner");
+    c->n_known = 0;
+    for (int ft = 0; ft < FEAT_N; ft++)
+        for (int side = 0; side < 2; side++) {
+            int col = csv_find(f, n, battles_feature_columns[ft][side]);
+            if (col >= 0) {
+                c->known_name[c->n_known] = battles_feature_columns[ft][side];
+                c->known[c->n_known++] = col;
+            }
+        }
     for (int k = 0; k < n_feat; k++) {
         int ft = features[k];
         c->fa[k] = csv_find(f, n, battles_feature_columns[ft][0]);
@@ -231,6 +249,15 @@ static int csv_row(char **f, int n, const csv_cols *c, const int *features, int 
             return util_err_set(err, UTIL_EINPUT, "column %s: expected a count ≥ 0", bad);
         d[k] = battles_feature_d(a, b);
     }
+    /* Style columns the fit does not use are checked all the same, so that a
+     * file is valid or not whatever the options (README "Fitting real battle
+     * logs"). */
+    for (int k = 0; k < c->n_known; k++) {
+        double x;
+        if (parse_number(f[c->known[k]], &x) || x < 0)
+            return util_err_set(err, UTIL_EINPUT, "column %s: expected a count ≥ 0, got '%s'",
+                                c->known_name[k], f[c->known[k]]);
+    }
     const char *ma = f[c->ma], *mb = f[c->mb];
     *oc = battles_parse_winner(f[c->win]);
     if (!*ma || !*mb)
@@ -242,6 +269,14 @@ static int csv_row(char **f, int n, const csv_cols *c, const int *features, int 
                             "unknown winner '%s' (expected model_a, model_b, tie or tie (bothbad))",
                             f[c->win]);
     return UTIL_OK;
+}
+
+/* The message of a csv_split_fast failure (n < 0). */
+static int split_error(int n, util_err *err)
+{
+    if (n == -2)
+        return util_err_set(err, UTIL_EINPUT, "line longer than %u MiB (the limit)", BATTLES_MAX_FIELD >> 20);
+    return util_err_set(err, UTIL_EINPUT, "unterminated quoted field");
 }
 
 /* ---- Chunks parsed in parallel ------------------------------------------------
@@ -302,7 +337,7 @@ static void chunk_parse(csv_chunk *ch, const csv_cols *c, const int *features, i
         ch->at++;
         if (n == 0)
             continue;
-        ch->rc = n < 0 ? util_err_set(&ch->err, UTIL_EINPUT, "unterminated quoted field")
+        ch->rc = n < 0 ? split_error(n, &ch->err)
                        : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, &ch->err);
         if (ch->rc)
             break;
@@ -390,19 +425,25 @@ static int cut_chunks(const char *beg, const char *end, int k, csv_chunk *ch)
     return n;
 }
 
-/* Merge the chunks' maps in order into rd->map, renumber each chunk's rows
- * in place and close the gaps blank lines left between chunks. */
-static void merge_chunks(csv_chunk *ch, int n, int n_feat, reader *rd)
+/* Merge the maps of chunks [0, n) in order into rd->map (remap[k]: local →
+ * global index). */
+static void merge_maps(csv_chunk *ch, int n, reader *rd, int **remap)
 {
-    size_t F = (size_t)(n_feat > 0 ? n_feat : 1), to = 0;
-    int created, *remap[CSV_MAX_CHUNKS];
-    rating_rows *r = rd->rows;
+    int created;
     for (int k = 0; k < n; k++) {
         remap[k] = util_malloc((size_t)(ch[k].map.n + 1) * sizeof(int));
         for (int i = 0; i < ch[k].map.n; i++)
             remap[k][i] = battles_map_get(&rd->map, ch[k].map.names[i], &created);
         rd->ts_ok &= ch[k].ts_ok;
     }
+}
+
+/* Renumber each chunk's rows in place and close the gaps blank lines left
+ * between chunks. */
+static void merge_rows(csv_chunk *ch, int n, int n_feat, reader *rd, int **remap)
+{
+    size_t F = (size_t)(n_feat > 0 ? n_feat : 1), to = 0;
+    rating_rows *r = rd->rows;
 #pragma omp parallel for schedule(static, 1) num_threads(n)
     for (int k = 0; k < n; k++)
         for (size_t i = ch[k].off; i < ch[k].off + ch[k].nrows; i++) {
@@ -420,9 +461,35 @@ static void merge_chunks(csv_chunk *ch, int n, int n_feat, reader *rd)
             memmove(rd->ts + to, rd->ts + from, m * sizeof(double));
         }
         to += m;
-        free(remap[k]);
     }
     r->n = to;
+}
+
+/* One line after another through battles_reader_add, from the first body
+ * line (line number lineno + 1): the reader's limits on battles and models
+ * and their messages, for the rare file that reaches them. */
+static int read_sequential(const char *p, const char *end, long lineno, const csv_cols *c,
+                           const int *features, int n_feat, reader *rd, const char *path,
+                           long *lines, util_err *err)
+{
+    csv_scratch sc;
+    double d[FEAT_N] = {0}, ts;
+    int rc = UTIL_OK, oc;
+    scratch_init(&sc);
+    while (p < end && !rc) {
+        int n = csv_split_fast(p, end, &sc, &p);
+        lineno++;
+        if (n == 0)
+            continue;
+        rc = n < 0 ? split_error(n, err) : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, err);
+        if (!rc)
+            rc = battles_reader_add(rd, sc.f[c->ma], sc.f[c->mb], sc.f[c->win], ts, d, err);
+        if (rc)
+            util_err_prefix(err, "%s:%ld", path, lineno);
+    }
+    scratch_free(&sc);
+    *lines = lineno;
+    return rc;
 }
 
 /* Chunks of at least this many bytes per thread (smaller files: one chunk). */
@@ -458,7 +525,7 @@ int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat
         lineno++;
         if (n == 0)
             continue;
-        rc = n < 0 ? util_err_set(err, UTIL_EINPUT, "unterminated quoted field")
+        rc = n < 0 ? split_error(n, err)
                    : csv_header(sc.f, n, features, n_feat, &cols, err);
         if (rc) {
             util_err_prefix(err, "%s:%ld", path, lineno);
@@ -487,16 +554,36 @@ int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat
 #pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
     for (int k = 0; k < nch; k++)
         chunk_parse(&ch[k], &cols, features, n_feat, rd.rows, rd.ts);
-    for (int k = 0; k < nch; k++) {
-        if (ch[k].rc) {
-            rc = ch[k].rc;
-            *err = ch[k].err;
-            util_err_prefix(err, "%s:%ld", path, lineno + ch[k].at);
+    /* the chunks up to the first error, as a sequential read would see them */
+    int kend = 0, *remap[CSV_MAX_CHUNKS];
+    size_t nrows = 0;
+    while (kend < nch && (nrows += ch[kend].nrows, !ch[kend++].rc))
+        ;
+    merge_maps(ch, kend, &rd, remap);
+    if (nrows > BATTLES_MAX_BATTLES || rd.map.n > BATTLES_MAX_MODELS) {
+        for (int k = 0; k < kend; k++)
+            free(remap[k]);
+        battles_reader_discard(&rd);
+        battles_reader_init(&rd, n_feat);
+        rc = read_sequential(p, end, lineno, &cols, features, n_feat, &rd, path, &lineno, err);
+        if (rc)
             goto fail;
+    } else {
+        for (int k = 0; k < kend; k++) {
+            if (!rc && ch[k].rc) {
+                rc = ch[k].rc;
+                *err = ch[k].err;
+                util_err_prefix(err, "%s:%ld", path, lineno + ch[k].at);
+            }
+            lineno += ch[k].at;
         }
-        lineno += ch[k].at;
+        if (!rc)
+            merge_rows(ch, nch, n_feat, &rd, remap);
+        for (int k = 0; k < kend; k++)
+            free(remap[k]);
+        if (rc)
+            goto fail;
     }
-    merge_chunks(ch, nch, n_feat, &rd);
     for (int k = 0; k < nch; k++)
         chunk_free(&ch[k]);
     input_close(&in);
