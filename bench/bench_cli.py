@@ -117,16 +117,22 @@ def measures(tree, csv, cfg1, workdir):
     bsim = tree / "build" / "bench" / "bench_sim"
     bfit = tree / "build" / "bench" / "bench_fit"
     two = {"OMP_NUM_THREADS": "2"}
-    out = workdir / f"o_{tree.name}.csv"
-    sim_cache = {}
+    seq = iter(range(10**9))
+
+    def out():
+        """A fresh output name per run: fit and run refuse to overwrite."""
+        return str(workdir / f"o_{tree.name}_{next(seq)}.csv")
+    later_2t = []  # the 2-thread figures of the bench_sim runs made for the 1-thread row
 
     def sim(threads):
         def f():
-            if threads == 1 or "2" not in sim_cache:
-                _, txt = run([str(bsim)], env={"ARENASIM_BENCH_SIM_ONLY": "1"})
-                for t, v in re.findall(r"battles/s, (\d) thread\(s\): ([0-9.]+) M", txt):
-                    sim_cache[t] = float(v)
-            return sim_cache.pop(str(threads))
+            if threads == 2 and later_2t:
+                return later_2t.pop(0)
+            _, txt = run([str(bsim)], env={"ARENASIM_BENCH_SIM_ONLY": "1"})
+            got = {int(t): float(v) for t, v in re.findall(r"battles/s, (\d) thread\(s\): ([0-9.]+) M", txt)}
+            if threads == 1:
+                later_2t.append(got[2])
+            return got[threads]
         return f
 
     def parse():
@@ -139,13 +145,13 @@ def measures(tree, csv, cfg1, workdir):
     return {
         "sim 1t (M battles/s)": (sim(1), True),
         "sim 2t (M battles/s)": (sim(2), True),
-        "replicate, default.yaml (s)": (lambda: run([exe, "run", str(cfg1), "-o", str(workdir / "r.h5"),
+        "replicate, default.yaml (s)": (lambda: run([exe, "run", str(cfg1), "-o", out() + ".h5",
                                                       "--quiet", "--threads", "1"])[0], False),
-        "fit (s)": (lambda: run([exe, "fit", str(csv), "--threads", "2", "-o", str(out)])[0], False),
-        "fit --style (s)": (lambda: run([exe, "fit", str(csv), "--style", "--threads", "2", "-o", str(out)])[0],
+        "fit (s)": (lambda: run([exe, "fit", str(csv), "--threads", "2", "-o", out()])[0], False),
+        "fit --style (s)": (lambda: run([exe, "fit", str(csv), "--style", "--threads", "2", "-o", out()])[0],
                             False),
         "style bootstrap x100 (s)": (lambda: run([exe, "fit", str(csv), "--style", "--ci", "bootstrap",
-                                                  "--bootstrap", "100", "--threads", "2", "-o", str(out)])[0],
+                                                  "--bootstrap", "100", "--threads", "2", "-o", out()])[0],
                                      False),
         "csv parse (MB/s)": (parse, True),
     }
