@@ -136,8 +136,9 @@ def measures(tree, csv, cfg1, workdir):
         return f
 
     def parse():
-        if not bfit.exists():
-            return float("nan")
+        src = tree / "bench" / "bench_fit.c"
+        if not bfit.exists() or "ARENASIM_BENCH_PARSE_ONLY" not in src.read_text():
+            return float("nan")  # a base from before the parse figure
         _, txt = run([str(bfit)], env={"ARENASIM_BENCH_CSV": str(csv), "ARENASIM_BENCH_PARSE_ONLY": "1"})
         m = re.search(r"csv parse.*?: ([0-9.]+) MB/s", txt)
         return float(m.group(1)) if m else float("nan")
