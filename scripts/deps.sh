@@ -8,7 +8,9 @@
 #   scripts/deps.sh test         check what `make test` needs (cmocka, the
 #                                Python packages, h5diff).
 #   scripts/deps.sh all          the same plus what `make figures` needs.
-#   scripts/deps.sh cluster-test the Debian packages of `make test-cluster-build`.
+#   scripts/deps.sh cluster-test the Debian packages of `make test-cluster-build`,
+#   scripts/deps.sh valgrind     of `make valgrind`,
+#   scripts/deps.sh ci           and everything CI needs (.ci/run; Debian only).
 #
 # Each library is looked for, first match wins:
 #   GSL:    GSL_DIR=<prefix>, pkg-config gsl, the compiler's own search path
@@ -36,6 +38,7 @@ BUILD_PKGS="build-essential pkg-config libgsl-dev libhdf5-dev libyaml-dev"
 TEST_PKGS="libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools"
 FIG_PKGS="python3-matplotlib"
 CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools"   # make test-cluster-build
+VALGRIND_PKGS="valgrind"                            # make valgrind
 TEST_PY="h5py numpy scipy statsmodels sklearn pytest yaml"
 FIG_PY="matplotlib"
 
@@ -87,13 +90,19 @@ libdir() {
     echo "$1/lib"
 }
 # rpaths WORDS...: -Wl,-rpath for each -L directory outside the system's.
+# As DT_RPATH (--disable-new-dtags), which also serves the libraries' own
+# dependencies (libgsl needs libgslcblas; DT_RUNPATH would only serve the
+# binary's direct ones), so the binary uses the libraries it was built with
+# whatever LD_LIBRARY_PATH a job has.
 rpaths() {
+    any=""
     for w in "$@"; do
         case "$w" in
             -L/usr/lib|-L/usr/lib/*|-L/usr/lib64|-L/lib|-L/lib/*|-L/lib64) ;;
-            -L/*) printf ' -Wl,-rpath,%s' "${w#-L}" ;;
+            -L/*) printf ' -Wl,-rpath,%s' "${w#-L}"; any=1 ;;
         esac
     done
+    [ -z "$any" ] || printf ' -Wl,--disable-new-dtags'
 }
 pc() { have "$PKG_CONFIG" && "$PKG_CONFIG" "$@" 2>/dev/null; }
 
@@ -344,5 +353,8 @@ case "${1:-}" in
     build) [ $# -eq 2 ] || { echo "usage: $0 build FILE" >&2; exit 2; }; build "$2" ;;
     test|all) tests "$1" ;;
     cluster-test) is_debian && debian_install "$CLUSTER_TEST_PKGS" || true ;;
-    *) echo "usage: $0 build FILE | test | all" >&2; exit 2 ;;
+    valgrind) is_debian && debian_install "$VALGRIND_PKGS" || true ;;
+    ci) is_debian || { echo "deps: ci needs Debian" >&2; exit 1; }
+        debian_install "$BUILD_PKGS $TEST_PKGS $FIG_PKGS $CLUSTER_TEST_PKGS $VALGRIND_PKGS" || true ;;
+    *) echo "usage: $0 build FILE | test | all | cluster-test | valgrind | ci" >&2; exit 2 ;;
 esac
