@@ -37,7 +37,7 @@ set -eu
 BUILD_PKGS="build-essential pkg-config libgsl-dev libhdf5-dev libyaml-dev"
 TEST_PKGS="libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools"
 FIG_PKGS="python3-matplotlib"
-CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools"   # make test-cluster-build
+CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools libhdf5-openmpi-dev"   # make test-cluster-build
 VALGRIND_PKGS="valgrind"                            # make valgrind
 TEST_PY="h5py numpy scipy statsmodels sklearn pytest yaml"
 FIG_PY="matplotlib"

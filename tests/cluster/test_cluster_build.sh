@@ -12,7 +12,7 @@
 #     rewritten); libyaml with neither (found by YAML_DIR=). Lmod modulefiles
 #     (Debian's lmod) for the three are written to SW/modulefiles.
 #  3. Where `unshare -m` works, the system's copies are hidden for the user's
-#     steps: /usr/include/{gsl,hdf5,yaml.h}, /usr/lib/<arch>/hdf5 and the
+#     steps: /usr/include/{gsl,hdf5/serial,yaml.h}, /usr/lib/<arch>/hdf5/serial and the
 #     gsl/hdf5/yaml .pc files (bind mounts in a private mount namespace).
 #     Otherwise only the .pc files are hidden (PKG_CONFIG_LIBDIR) and the
 #     checks below still prove which copy was used.
@@ -25,13 +25,17 @@
 #        Slurm array script runs shard 0/2 of the installed example config
 #        and the installed analysis module reads the result;
 #     B. no modules: make GSL_DIR=... HDF5_DIR=... YAML_DIR=...;
-#     C. no modules: make CFLAGS=-I... LDLIBS='-L... -Wl,-rpath,...'.
-#     For B and C, bin/arenasim runs the same shard.
+#     C. no modules: make CFLAGS=-I... LDLIBS='-L... -Wl,-rpath,...';
+#     D. where Debian's MPI-parallel HDF5 is installed (libhdf5-openmpi-dev,
+#        which scripts/deps.sh cluster-test installs): HDF5_DIR= that build,
+#        the MPI flags coming from mpicc on PATH.
+#     For B, C and D, bin/arenasim runs the same shard.
 #  5. Checks: each build's dependency files name only headers under SW
 #     (none of /usr/include/{gsl,hdf5,yaml.h}); ldd of each binary resolves
-#     libgsl, libhdf5 and libyaml under SW; build/config.mk says how each was
-#     found; /results and /summary of A, B and C equal the reference bit for
-#     bit (h5diff, exact comparison).
+#     libgsl, libhdf5 and libyaml under SW (D: its HDF5 is the system's
+#     parallel one); build/config.mk says how each was found; /results and
+#     /summary of every build equal the reference bit for bit (h5diff, exact
+#     comparison).
 # Environment: KEEP=1 keeps the temporary directory; ARENASIM_TEST_USER (the
 # user to run as, created if missing; default arenasim-ci).
 set -euo pipefail
@@ -131,7 +135,10 @@ for d in /usr/local/bin /usr/bin /usr/sbin; do
   done
 done
 # The source tree as a user gets it (tracked and untracked, not ignored files).
-for v in A B C; do
+PAR_HDF5=/usr/lib/$ARCH/hdf5/openmpi
+VARIANTS="A B C"
+[ -f "$PAR_HDF5/include/hdf5.h" ] && VARIANTS="A B C D"
+for v in $VARIANTS; do
   mkdir -p "$HOMED/src/$v"
   git ls-files -z -co --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$HOMED/src/$v"
 done
@@ -146,8 +153,8 @@ for f in /usr/lib/"$ARCH"/pkgconfig/*; do
 done
 HIDE=""
 if unshare -m true 2>/dev/null; then
-  HIDE="mount --bind $WORK/empty /usr/include/gsl && mount --bind $WORK/empty /usr/include/hdf5 &&
-    mount --bind $WORK/empty.h /usr/include/yaml.h && mount --bind $WORK/empty /usr/lib/$ARCH/hdf5 &&
+  HIDE="mount --bind $WORK/empty /usr/include/gsl && mount --bind $WORK/empty /usr/include/hdf5/serial &&
+    mount --bind $WORK/empty.h /usr/include/yaml.h && mount --bind $WORK/empty /usr/lib/$ARCH/hdf5/serial &&
     mount --bind $PCDIR /usr/lib/$ARCH/pkgconfig"
   PCENV=""
   log "system copies hidden by bind mounts (private mount namespace)"
@@ -209,6 +216,15 @@ make -s -j2 CFLAGS="-I$G/include -I$H/include -I$Y/include" \\
 ldd bin/arenasim >\$HOME/ldd-C.txt
 mkdir -p \$HOME/runC
 bin/arenasim run $CONFIG -o \$HOME/runC/shard-0.h5 --shard 0/2 --quiet
+
+if [ -d \$HOME/src/D ]; then
+  step "D: MPI-parallel HDF5: make HDF5_DIR=$PAR_HDF5"
+  cd \$HOME/src/D
+  make -s -j2 GSL_DIR=$G HDF5_DIR=$PAR_HDF5 YAML_DIR=$Y
+  ldd bin/arenasim >\$HOME/ldd-D.txt
+  mkdir -p \$HOME/runD
+  bin/arenasim run $CONFIG -o \$HOME/runD/shard-0.h5 --shard 0/2 --quiet
+fi
 EOF
 chmod 644 "$WORK/user.sh"
 
@@ -221,7 +237,7 @@ else
 fi
 
 # --- 5. checks --------------------------------------------------------------
-for v in A B C; do
+for v in $VARIANTS; do
   src=$HOMED/src/$v
   how=$(sed -n 's/^DEP_HOW := //p' "$src/build/config.mk")
   log "$v: $how"
@@ -229,6 +245,7 @@ for v in A B C; do
     A) want=("gsl: pkg-config gsl" "hdf5: h5cc -show" "yaml: YAML_DIR=$Y") ;;
     B) want=("gsl: GSL_DIR=$G" "hdf5: HDF5_DIR=$H" "yaml: YAML_DIR=$Y") ;;
     C) want=("gsl: compiler search path" "hdf5: compiler search path" "yaml: compiler search path") ;;
+    D) want=("gsl: GSL_DIR=$G" "hdf5: HDF5_DIR=$PAR_HDF5 + MPI flags of" "yaml: YAML_DIR=$Y") ;;
   esac
   for w in "${want[@]}"; do
     [[ $how == *"$w"* ]] || fail "$v: expected '$w' in build/config.mk, got: $how"
@@ -236,20 +253,23 @@ for v in A B C; do
   # Headers actually compiled against (from the -MMD dependency files).
   hdrs=$(cat "$src"/build/obj/*/*.d | tr ' \\' '\n\n' | grep -E '/(gsl/gsl_[a-z_]*|hdf5|H5[A-Za-z]*|yaml)\.h$' | sort -u)
   [ -n "$hdrs" ] || fail "$v: no library headers in the dependency files"
-  if grep -v "^$SW/" <<<"$hdrs" >&2; then fail "$v: headers above from outside $SW"; fi
+  outside=$(grep -v "^$SW/" <<<"$hdrs" || true)
+  [ $v = D ] && outside=$(grep -Ev "^(/usr/include/hdf5/openmpi|$PAR_HDF5)/" <<<"$outside" || true)
+  [ -z "$outside" ] || { echo "$outside" >&2; fail "$v: headers above from outside $SW"; }
   ldd_file=$HOMED/ldd-$v.txt
   # (libhdf5_serial_hl is loaded only once arenasim calls into it.)
-  for lib in libgsl.so libgslcblas.so libhdf5_serial.so libyaml-0.so; do
+  libs="libgsl.so libgslcblas.so libhdf5_serial.so libyaml-0.so"
+  [ $v = D ] && libs="libgsl.so libgslcblas.so libyaml-0.so"
+  for lib in $libs; do
     grep -q "$lib.* => $SW/" "$ldd_file" || { cat "$ldd_file" >&2; fail "$v: $lib not resolved under $SW"; }
   done
-  if grep -E 'gsl|hdf5|yaml' "$ldd_file" | grep -v " => $SW/" >&2; then
+  if grep -E 'gsl|hdf5|yaml' "$ldd_file" | grep -v " => $SW/" | grep -v 'libhdf5_openmpi' >&2; then
     fail "$v: the libraries above resolve outside $SW"
   fi
 done
 
-run_of() { case $1 in A) echo "$HOMED/runA/shard-0.h5" ;; *) echo "$HOMED/run$1/shard-0.h5" ;; esac; }
-for v in A B C; do
-  out=$(run_of $v)
+for v in $VARIANTS; do
+  out=$HOMED/run$v/shard-0.h5
   [ -f "$out" ] || fail "$v: no $out"
   for g in /results /summary; do
     h5diff "$WORK/ref/shard-0.h5" "$out" "$g" "$g" >"$WORK/h5diff.txt" 2>&1 ||
