@@ -11,6 +11,7 @@
 #   scripts/deps.sh cluster-test the Debian packages of `make test-cluster-build`,
 #   scripts/deps.sh valgrind     of `make valgrind`,
 #   scripts/deps.sh ci           and everything CI needs (.ci/run; Debian only).
+#   scripts/deps.sh fuzz         clang and libFuzzer (only `make fuzz` needs them).
 #
 # Each library is looked for, first match wins:
 #   GSL:    GSL_DIR=<prefix>, pkg-config gsl, the compiler's own search path
@@ -35,11 +36,12 @@
 set -eu
 
 BUILD_PKGS="build-essential pkg-config libgsl-dev libhdf5-dev libyaml-dev"
-TEST_PKGS="libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools"
-FIG_PKGS="python3-matplotlib"
+TEST_PKGS="libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools python3-matplotlib python3-xarray python3-h5netcdf python3-pandas"
+FIG_PKGS="python3-matplotlib python3-xarray python3-h5netcdf python3-pandas"
+FUZZ_PKGS="clang libclang-rt-dev libomp-dev"             # make fuzz only
 CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools libhdf5-openmpi-dev"   # make test-cluster-build
-VALGRIND_PKGS="valgrind"                            # make valgrind
-TEST_PY="h5py numpy scipy statsmodels sklearn pytest yaml"
+VALGRIND_PKGS="valgrind"                                 # make valgrind
+TEST_PY="h5py numpy scipy statsmodels sklearn pytest yaml matplotlib xarray h5netcdf pandas"
 FIG_PY="matplotlib"
 
 CC=${CC:-cc}
@@ -356,5 +358,8 @@ case "${1:-}" in
     valgrind) is_debian && debian_install "$VALGRIND_PKGS" || true ;;
     ci) is_debian || { echo "deps: ci needs Debian" >&2; exit 1; }
         debian_install "$BUILD_PKGS $TEST_PKGS $FIG_PKGS $CLUSTER_TEST_PKGS $VALGRIND_PKGS" || true ;;
-    *) echo "usage: $0 build FILE | test | all | cluster-test | valgrind | ci" >&2; exit 2 ;;
+    fuzz) if have "${FUZZ_CC:-clang}"; then exit 0; fi
+          if is_debian && debian_install "$FUZZ_PKGS"; then exit 0; fi
+          say "make fuzz needs clang with libFuzzer (Debian: $FUZZ_PKGS)"; exit 1 ;;
+    *) echo "usage: $0 build FILE | test | all | cluster-test | valgrind | ci | fuzz" >&2; exit 2 ;;
 esac
