@@ -243,3 +243,11 @@ install: all man
 .PHONY: test-cluster-build
 test-cluster-build:
 	bash tests/cluster/test_cluster_build.sh
+
+# ---- Valgrind (issue 16) ---------------------------------------------------
+# run, battles, fit, merge and report on small inputs under memcheck: 0
+# errors, 0 leaks (tests/valgrind/; suppressions explained in arenasim.supp).
+.PHONY: valgrind
+valgrind: all
+	@scripts/deps.sh valgrind
+	bash tests/valgrind/run_valgrind.sh
