@@ -20,7 +20,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Isim -Ibuild
-LIBS = $(PKG_LIBS) -fopenmp -lm
+# hdf5_hl: dimension scales (H5DS) of the result file
+LIBS = -lhdf5_hl $(PKG_LIBS) -fopenmp -lm
 # Rebuild everything when the flags change (e.g. SANITIZE=...), and record the
 # git revision and flags for /provenance in build/version.h.
 STAMP := build/flags.stamp
