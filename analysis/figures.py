@@ -11,7 +11,9 @@ Figure 3 (Maverick case): raw vs style-controlled rank of every model in the
   default scenario's first replicate.
 
 Each figure's sweep is run with bin/arenasim when its result file is missing
-or older than its config. Needs Debian's python3-matplotlib, -h5py, -scipy.
+or older than its config. Results are read as xarray Datasets (arenasim_h5)
+and selected by label. Needs Debian's python3-matplotlib, -xarray, -h5netcdf,
+-h5py, -scipy.
 """
 import os
 import pathlib
@@ -26,7 +28,7 @@ from scipy import integrate, stats
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "analysis"))
-from arenasim_h5 import Result  # noqa: E402
+import arenasim_h5 as ah  # noqa: E402
 
 BIN = ROOT / "bin" / "arenasim"
 OUT = ROOT / "outputs"
@@ -37,7 +39,7 @@ def run(config, name):
     cfg, h5 = ROOT / config, OUT / f"{name}.h5"
     if not h5.exists() or h5.stat().st_mtime < cfg.stat().st_mtime:
         subprocess.run([str(BIN), "run", str(cfg), "-o", str(h5)], check=True)
-    return Result(h5)
+    return ah.open_summary(h5), ah.open_results(h5)
 
 
 def expected_max(n):
@@ -46,16 +48,16 @@ def expected_max(n):
 
 
 def fig_best_of_n():
-    r = run("configs/figures/fig-best-of-n.yaml", "fig-best-of-n")
-    n = r.axis_values("gaming[gamer].variants")
+    s, r = run("configs/figures/fig-best-of-n.yaml", "fig-best-of-n")
+    n = s["gaming[gamer].variants"].values
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for est, marker, dx in (("bt", "o", -0.25), ("bt_style", "s", 0.25)):
-        m = r.summary("score_inflation_mean", estimator=est, vendor="gamer")
-        se = r.summary("score_inflation_se", estimator=est, vendor="gamer")
+        m = ah.select(s.score_inflation_mean, estimator=est, vendor="gamer").values
+        se = ah.select(s.score_inflation_se, estimator=est, vendor="gamer").values
         ax.errorbar(n + dx, m, yerr=2 * se, marker=marker, ls="", capsize=3,
                     label=f"{est} (mean ± 2 se)")
-    lo = r.results("ci_lo", estimator="bt", model="gamer-base (listed)")
-    hi = r.results("ci_hi", estimator="bt", model="gamer-base (listed)")
+    lo = ah.select(r.ci_lo, estimator="bt", model="gamer-base (listed)").values
+    hi = ah.select(r.ci_hi, estimator="bt", model="gamer-base (listed)").values
     se_variant = np.nanmean((hi - lo) / (2 * stats.norm.ppf(0.975)), axis=1)
     grid = np.arange(1, int(n.max()) + 1)
     ax.plot(grid, np.interp(grid, n, se_variant) * [expected_max(k) for k in grid], "k-",
@@ -69,13 +71,11 @@ def fig_best_of_n():
 
 
 def fig_style_sensitivity():
-    r = run("configs/figures/fig-style-sensitivity.yaml", "fig-style-sensitivity")
-    beta = r.axis_values("voters.beta_mean.tokens")
-    style = r.summary("style_gain_mean", vendor="gamer")
-    sel = r.summary("selection_on_noise_mean", vendor="gamer")
-    gain = r.summary("real_gain_mean", vendor="gamer")
-    share = r.summary("share_removed", vendor="gamer")
-    lo, hi = r.summary("share_removed_ci_lo", vendor="gamer"), r.summary("share_removed_ci_hi", vendor="gamer")
+    s, _ = run("configs/figures/fig-style-sensitivity.yaml", "fig-style-sensitivity")
+    beta = s["voters.beta_mean.tokens"].values
+    g = s.sel(vendor="gamer")
+    style, sel, gain = g.style_gain_mean.values, g.selection_on_noise_mean.values, g.real_gain_mean.values
+    share, lo, hi = g.share_removed.values, g.share_removed_ci_lo.values, g.share_removed_ci_hi.values
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.5))
     w = 0.8 * (beta[1] - beta[0]) if len(beta) > 1 else 0.1
     a.bar(beta, gain, w, label="real gain")
@@ -93,10 +93,10 @@ def fig_style_sensitivity():
 
 
 def fig_maverick():
-    r = run("configs/default.yaml", "default")
-    raw = r.results("rank", estimator="bt")[0, 0]
-    sty = r.results("rank", estimator="bt_style")[0, 0]
-    names = r.axes["model"]
+    _, r = run("configs/default.yaml", "default")
+    first = r["rank"].isel(point=0, replicate=0)
+    raw, sty = first.sel(estimator="bt").values, first.sel(estimator="bt_style").values
+    names = list(r.model.values)
     ok = (raw > 0) & (sty > 0)
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.scatter(raw[ok], sty[ok], s=12)

@@ -4,7 +4,7 @@
 # command to run and fails. Usage: scripts/deps.sh [build|test|all]
 set -eu
 BUILD="build-essential pkg-config libgsl-dev libhdf5-dev libyaml-dev libcmocka-dev"
-TEST="python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools"
+TEST="python3 python3-h5py python3-xarray python3-h5netcdf python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools"
 FIG="python3-matplotlib"
 case "${1:-all}" in
     build) want="$BUILD" ;;

@@ -466,9 +466,23 @@ char **output_read_strings(const output_reader *r, const char *path, size_t *n, 
 }
 
 /* Every chunk of point p's slice of d (of the whole dataset when p is
- * SIZE_MAX) is stored with all its filters applied. The chunk index of
- * HDF5's 1.8 format has no checksum: a damaged key would otherwise read as
- * the fill value (NaN), silently. */
+ * SIZE_MAX) is found by the lookup reads use and is stored with all its
+ * filters applied. The chunk index of HDF5's 1.8 format has no checksum: a
+ * damaged key would otherwise read as the fill value (NaN) or skip a filter,
+ * silently. (H5Dget_chunk_info_by_coord walks the index another way and
+ * misses such damage.) */
+static int chunk_ok(hid_t d, const hsize_t *at)
+{
+    hsize_t size = 0;
+    uint32_t filters = 1;
+    if (H5Dget_chunk_storage_size(d, at, &size) < 0 || size == 0 || size > (64u << 20))
+        return 0;
+    void *raw = util_malloc((size_t)size);
+    int ok = H5Dread_chunk(d, H5P_DEFAULT, at, &filters, raw) >= 0 && filters == 0;
+    free(raw);
+    return ok;
+}
+
 static int check_chunks(const output_reader *r, hid_t d, const char *path, size_t p,
                         util_err *err)
 {
@@ -487,11 +501,7 @@ static int check_chunks(const output_reader *r, hid_t d, const char *path, size_
         if (p != SIZE_MAX)
             at[0] = p;
         for (hsize_t i = 0; i < n && !rc; i++) {
-            unsigned mask = 1;
-            haddr_t addr = HADDR_UNDEF;
-            hsize_t size = 0;
-            if (H5Dget_chunk_info_by_coord(d, at, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
-                mask != 0 || size == 0)
+            if (!chunk_ok(d, at))
                 rc = util_err_set(err, UTIL_EINPUT,
                                   "%s: dataset %s: the chunk at point %llu is missing or damaged",
                                   r->path, path, (unsigned long long)at[0]);
