@@ -117,7 +117,13 @@ int battles_reader_add(reader *rd, const char *ma, const char *mb, const char *w
     if (oc < 0)
         return util_err_set(err, UTIL_EINPUT,
                             "unknown winner '%s' (expected model_a, model_b, tie or tie (bothbad))", winner);
+    if (rd->rows->n >= BATTLES_MAX_BATTLES)
+        return util_err_set(err, UTIL_EINPUT, "more than %d battles (the limit on a battle log)",
+                            BATTLES_MAX_BATTLES);
     int a = battles_map_get(&rd->map, ma, &c), b = battles_map_get(&rd->map, mb, &c);
+    if (rd->map.n > BATTLES_MAX_MODELS)
+        return util_err_set(err, UTIL_EINPUT, "model '%s' is model number %d, more than the limit of %d "
+                            "models in a battle log", c ? mb : ma, rd->map.n, BATTLES_MAX_MODELS);
     rating_rows_push(rd->rows, a, b, oc, d);
     if (rd->rows->n > rd->ts_cap) {
         rd->ts_cap *= 2;

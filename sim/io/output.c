@@ -64,6 +64,10 @@ static const result_spec results[] = {
     R_("selection_on_noise", F_DPTR, selection, AX_VENDOR, AX_NONE, "score_bt_style − θ̃_listed: selection on noise plus style the control misses (arena points)"),
     R_("style_gain", F_DPTR, style, AX_VENDOR, AX_NONE, "score_bt − score_bt_style of the listed variant (arena points)"),
     R_("selection_on_noise_neutral", F_DPTR, selection_neutral, AX_VENDOR, AX_NONE, "selection_on_noise in a style-neutral rerun of the same replicate (arena points; NaN unless leaderboard.neutral_rerun)"),
+    R_("score_corrected", F_DPTR, score_corr, AX_EST, AX_VENDOR, "selection-corrected score of the listed variant (policy.selection_correction; arena points; NaN: none, or elo)"),
+    R_("corrected_inflation", F_DPTR, corr_infl, AX_EST, AX_VENDOR, "score_corrected − θ̃ of the listed variant (arena points)"),
+    R_("payoff", F_DPTR, payoff, AX_VENDOR, AX_NONE, "the vendor's game payoff: −displayed rank or field-relative score on game.board, minus its strategy's cost (payoff units; NaN without a game block)"),
+    R_("provisional", F_IPTR, provisional, AX_VENDOR, AX_NONE, "1: the listed model is still provisional (policy.fresh_votes with fewer than policy.provisional_votes fresh votes after more than policy.provisional_min_variants variants)"),
     R_("kendall_tau", F_DARR, kendall, AX_EST, AX_NONE, "Kendall τ-b of score vs θ over shown models"),
     R_("spearman_rho", F_DARR, spearman, AX_EST, AX_NONE, "Spearman ρ of score vs θ over shown models"),
     R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top 10 by θ that is in the top 10 by score"),
@@ -80,7 +84,8 @@ enum {
     S_RELEASED_RANK_Q95, S_TRUE_RANK_MED, S_TRUE_RANK_Q05, S_TRUE_RANK_Q95, S_REAL_GAIN,
     S_SELECTION, S_STYLE, S_SELECTION_NEUTRAL, S_SHARE, S_SHARE_LO, S_SHARE_HI, S_KENDALL,
     S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, S_SCORE_MEAN, S_RANK_MED,
-    S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, N_SUMMARY
+    S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, S_CORR_INFL_MEAN, S_CORR_INFL_SE, S_PAYOFF_MEAN,
+    S_PAYOFF_SE, S_DISP_RANK_MED, N_SUMMARY
 };
 
 typedef struct {
@@ -118,6 +123,11 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_RANK_MED] = {"rank_median", "median leaderboard rank of each model slot", {AX_EST, AX_MODEL}},
     [S_TRUE_SCORE_MEAN] = {"true_score_mean", "mean θ̃ of each model slot (arena points)", {AX_MODEL, AX_NONE}},
     [S_TRUE_RANK_MODEL_MED] = {"true_rank_model_median", "median true rank (by θ̃) of each model slot", {AX_MODEL, AX_NONE}},
+    [S_CORR_INFL_MEAN] = {"corrected_inflation_mean", "mean over replicates of score_corrected − θ̃ of the listed variant (arena points)", {AX_EST, AX_VENDOR}},
+    [S_CORR_INFL_SE] = {"corrected_inflation_se", "standard error of corrected_inflation_mean (arena points)", {AX_EST, AX_VENDOR}},
+    [S_DISP_RANK_MED] = {"listed_displayed_rank_median", "median displayed rank (1 + #{j: lower_j > upper_i}) of the listed variant", {AX_EST, AX_VENDOR}},
+    [S_PAYOFF_MEAN] = {"payoff_mean", "mean game payoff of the vendor over replicates (payoff units; NaN without a game block)", {AX_VENDOR, AX_NONE}},
+    [S_PAYOFF_SE] = {"payoff_se", "standard error of payoff_mean (sd / √replicates)", {AX_VENDOR, AX_NONE}},
     [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
 };
 
@@ -325,6 +335,48 @@ static int put_sweep_coords(output *o, const char *g)
     return rc;
 }
 
+/* Labels of axis `name` from /axes of the file (written by this module as
+ * fixed-length strings), registered; NULL when the file has none. */
+static const output_axis *axis_from_file(output *o, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/axes/%s", name);
+    if (H5Lexists(o->file, "/axes", H5P_DEFAULT) <= 0 || H5Lexists(o->file, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(o->file, path, H5P_DEFAULT);
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+    const output_axis *a = NULL;
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    size_t size = t >= 0 ? H5Tget_size(t) : 0;
+    if (n >= 0 && t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
+        size > 0 && size < 4096 && n < (1 << 20)) {
+        char *buf = util_calloc((size_t)n * size + 1, 1);
+        const char **v = util_calloc((size_t)n + 1, sizeof *v);
+        char **own = util_calloc((size_t)n + 1, sizeof *own);
+        if (!n || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
+            for (hssize_t k = 0; k < n; k++) {
+                own[k] = util_calloc(size + 1, 1);
+                memcpy(own[k], buf + (size_t)k * size, size);
+                v[k] = own[k];
+            }
+            add_axis(o, name, v, (size_t)n);
+            a = find_axis(o, name);
+            for (hssize_t k = 0; k < n; k++)
+                free(own[k]);
+        }
+        free(own);
+        free(v);
+        free(buf);
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return a;
+}
+
 /* Make sure group `g` holds the dimension scale `name` of length n: labels
  * of a known axis, else an index; the `point` scale brings the sweep
  * coordinates along (outside /sweep, which holds them as a table). */
@@ -335,6 +387,8 @@ static int ensure_scale(output *o, const char *g, const char *name, hsize_t n)
     if (H5Lexists(o->file, path, H5P_DEFAULT) > 0)
         return 0;
     const output_axis *a = find_axis(o, name);
+    if (!a)
+        a = axis_from_file(o, name);
     if (a && a->n == n) {
         char desc[128];
         snprintf(desc, sizeof desc, "labels of the %s axis (dimension scale)", name);
@@ -439,6 +493,52 @@ static int put_text(output *o, const char *path, const char *text)
     H5Sclose(sp);
     H5Tclose(t);
     return rc ? -1 : 0;
+}
+
+/* A writing context for a file opened elsewhere (groups written after the
+ * points): axes it does not know are read from /axes of the file. */
+static void put_context(output *o, hid_t file)
+{
+    memset(o, 0, sizeof *o);
+    o->file = file;
+    /* objects created now get checksummed headers like the rest of the file */
+    H5Fset_libver_bounds(file, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+}
+
+static void put_context_free(output *o)
+{
+    for (int k = 0; k < o->n_axes; k++) {
+        for (size_t i = 0; i < o->axes[k].n; i++)
+            free(o->axes[k].labels[i]);
+        free(o->axes[k].labels);
+        free(o->axes[k].name);
+    }
+}
+
+int output_put_array(hid_t file, const char *path, int is_int, int rank, const hsize_t *shape,
+                     const void *data, const char *dims, const char *desc)
+{
+    output o;
+    put_context(&o, file);
+    hsize_t total = 1;
+    for (int k = 0; k < rank; k++)
+        total *= shape[k];
+    hid_t dcpl = total ? data_dcpl(rank, shape, 1) : H5Pcreate(H5P_DATASET_CREATE);
+    int rc = put_dataset(&o, path, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, rank, shape, dcpl,
+                         data, dims, desc);
+    H5Pclose(dcpl);
+    put_context_free(&o);
+    return rc;
+}
+
+int output_put_strings(hid_t file, const char *path, const char *const *v, size_t n,
+                       const char *dims, const char *desc)
+{
+    output o;
+    put_context(&o, file);
+    int rc = put_labels(&o, path, v, (hsize_t)n, dims, desc);
+    put_context_free(&o);
+    return rc;
 }
 
 /* Dataset shape for (point[, replicate], ax0, ax1). */
@@ -630,11 +730,22 @@ static int write_sweep(output *o, const config *c, const output_meta *m)
                       "point", "1 when the point's results are complete in this file");
     H5Pclose(dcpl1);
     H5Pclose(dcpl2);
+    /* linked axes (sweep.axes[].paths) share a grid dimension */
+    int *dim = util_calloc((size_t)na + 1, sizeof *dim);
+    for (int a = 0, dd = -1; a < na; a++)
+        dim[a] = config_axis_lead(c, a) == a ? ++dd : dd;
+    hid_t dcpl3 = nax ? data_dcpl(1, &nax, 0) : H5Pcreate(H5P_DATASET_CREATE);
+    rc |= put_dataset(o, "/sweep/axis_dim", H5T_NATIVE_INT, 1, &nax, dcpl3, dim,
+                      "axis", "grid dimension of each axis, 0-based, last fastest; linked axes "
+                      "(set together) share one; with mode zip the axes walk together");
+    H5Pclose(dcpl3);
+    free(dim);
     H5Tclose(t);
     free(fixed);
     free(vals);
     free(num);
     hid_t g = H5Gopen2(o->file, "/sweep", H5P_DEFAULT);
+    set_str_attr(g, "mode", config_sweep_zip(c) ? "zip" : "grid");
     set_int_attr(g, "n_points", (long long)np);
     set_int_attr(g, "replicates", o->R);
     set_int_attr(g, "shard_index", m->shard_index);
@@ -866,6 +977,15 @@ static double *gather(output *o, const arena_result *res, int R, size_t off, siz
     return x;
 }
 
+/* Replicates with a finite value (the n of a standard error). */
+static double finite_count(const double *x, int R)
+{
+    int n = 0;
+    for (int k = 0; k < R; k++)
+        n += isfinite(x[k]) != 0;
+    return (double)n;
+}
+
 static double quant(output *o, const double *x, int R, double q)
 {
     return metrics_quantile(x, (size_t)R, 1, q, o->scratch + 2 * (size_t)R);
@@ -882,6 +1002,13 @@ static void summarise_est_vendor(output *o, const arena_scenario *s, const arena
             double *x = gather(o, res, R, offsetof(arena_result, score_infl), q, 0);
             out[S_SCORE_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
             out[S_SCORE_INFL_SE][q] = metrics_sd(x, (size_t)R, 1) / sqrt((double)R);
+            x = gather(o, res, R, offsetof(arena_result, corr_infl), q, 0);
+            out[S_CORR_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
+            out[S_CORR_INFL_SE][q] = metrics_sd(x, (size_t)R, 1) / sqrt(finite_count(x, R));
+            x = gather(o, res, R, offsetof(arena_result, disp_rank), ml, 1);
+            for (int k = 0; k < R; k++)
+                x[k] = x[k] > 0 ? x[k] : NAN;
+            out[S_DISP_RANK_MED][q] = quant(o, x, R, 0.5);
             x = gather(o, res, R, offsetof(arena_result, rank_infl), q, 0);
             out[S_RANK_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
             x = gather(o, res, R, offsetof(arena_result, score), ml, 0);
@@ -917,6 +1044,9 @@ static void summarise_vendor(output *o, const arena_scenario *s, const arena_res
         out[S_REAL_GAIN][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, real_gain), (size_t)g, 0), (size_t)R, 1);
         out[S_SELECTION][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, selection), (size_t)g, 0), (size_t)R, 1);
         out[S_STYLE][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, style), (size_t)g, 0), (size_t)R, 1);
+        double *pay = gather(o, res, R, offsetof(arena_result, payoff), (size_t)g, 0);
+        out[S_PAYOFF_MEAN][g] = metrics_mean(pay, (size_t)R, 1);
+        out[S_PAYOFF_SE][g] = metrics_sd(pay, (size_t)R, 1) / sqrt(finite_count(pay, R));
         out[S_SELECTION_NEUTRAL][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, selection_neutral), (size_t)g, 0), (size_t)R, 1);
         /* share removed = 1 − mean(infl_style)/mean(infl_raw) */
         double *raw = o->scratch + 2 * (size_t)R; /* R entries */

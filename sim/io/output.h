@@ -89,18 +89,41 @@ const char *output_reader_yaml(const output_reader *r);
 const char *output_reader_hash(const output_reader *r);
 size_t output_reader_points(const output_reader *r);
 int output_reader_replicates(const output_reader *r);
+/* The open file (read-only), for groups outside the layout (e.g. /game,
+ * read with output_read_* below). */
+hid_t output_reader_file(const output_reader *r);
 /* 1 when point p is complete in this file (n_points entries). */
 const unsigned char *output_reader_complete(const output_reader *r);
 /* Read a whole dataset of the layout as doubles (malloc'd; dims[8], rank). */
-double *output_read_doubles(const output_reader *r, const char *path, hsize_t *dims, int *rank,
-                            util_err *err);
+double *output_reader_doubles(const output_reader *r, const char *path, hsize_t *dims, int *rank,
+                              util_err *err);
 /* Read a 1-D or 2-D string dataset of the layout (malloc'd array of
  * malloc'd strings, *n elements). */
-char **output_read_strings(const output_reader *r, const char *path, size_t *n, util_err *err);
+char **output_reader_strings(const output_reader *r, const char *path, size_t *n, util_err *err);
 void output_free_strings(char **v, size_t n);
 
 /* Copy point p of every point-major dataset from `src` to `dst` (both of one
  * config) and mark it complete in dst (merge). */
 int output_copy_point(const output_reader *src, output *dst, size_t point, util_err *err);
+
+/* Datasets outside the layout its config gives (/game, written after the
+ * points): checked reads of file `file` — rank at most 8, at most
+ * OUTPUT_READ_CAP bytes, checksums verified, fixed-length strings only in
+ * format 2; UTIL_EINPUT naming the dataset otherwise. */
+double *output_read_doubles(hid_t file, const char *path, hsize_t *dims, int *rank,
+                            util_err *err);
+char **output_read_strings(hid_t file, const char *path, size_t *n, util_err *err);
+/* The stored config text (/config/yaml, or the attribute in format 1), or NULL. */
+char *output_read_config_yaml(hid_t file);
+
+/* Write a whole dataset (double, or int when is_int) or a 1-D string
+ * dataset at `path` (intermediate groups created) through the one helper
+ * that creates and labels every dataset (`dims`, `description`, CF
+ * attributes, dimension scales, checksums); for groups written after the
+ * points, e.g. /game. 0 or −1. */
+int output_put_array(hid_t file, const char *path, int is_int, int rank, const hsize_t *shape,
+                     const void *data, const char *dims, const char *desc);
+int output_put_strings(hid_t file, const char *path, const char *const *v, size_t n,
+                       const char *dims, const char *desc);
 
 #endif

@@ -357,8 +357,8 @@ static size_t extent(hid_t d, hsize_t *dims, int *rank)
     return n;
 }
 
-double *output_read_doubles(const output_reader *r, const char *path, hsize_t *dims, int *rank,
-                            util_err *err)
+double *output_reader_doubles(const output_reader *r, const char *path, hsize_t *dims, int *rank,
+                              util_err *err)
 {
     hid_t d = open_known(r, path, err);
     if (d < 0)
@@ -437,7 +437,7 @@ static int read_vlen_strings(hid_t d, size_t n, char **out)
     return rc;
 }
 
-char **output_read_strings(const output_reader *r, const char *path, size_t *n, util_err *err)
+char **output_reader_strings(const output_reader *r, const char *path, size_t *n, util_err *err)
 {
     hid_t d = open_known(r, path, err);
     if (d < 0)
@@ -608,14 +608,14 @@ int output_reader_check_data(output_reader *r, util_err *err)
                                          "/axes/feature", "/sweep/axis_names", "/sweep/values"};
     for (size_t k = 0; k < sizeof labels / sizeof labels[0] && !rc; k++) {
         size_t n;
-        char **v = output_read_strings(r, labels[k], &n, err);
+        char **v = output_reader_strings(r, labels[k], &n, err);
         rc = v ? UTIL_OK : UTIL_EINPUT;
         output_free_strings(v, n);
     }
     if (!rc && r->format >= 2) {
         hsize_t dims[32];
         int rank;
-        double *v = output_read_doubles(r, "/sweep/values_numeric", dims, &rank, err);
+        double *v = output_reader_doubles(r, "/sweep/values_numeric", dims, &rank, err);
         rc = v ? UTIL_OK : UTIL_EINPUT;
         free(v);
     }
@@ -757,6 +757,7 @@ int output_validate(const char *path, util_err *err)
 }
 
 int output_reader_format(const output_reader *r) { return r->format; }
+hid_t output_reader_file(const output_reader *r) { return r->f; }
 const char *output_reader_path(const output_reader *r) { return r->path; }
 const config *output_reader_config(const output_reader *r) { return r->c; }
 const char *output_reader_yaml(const output_reader *r) { return r->yaml; }
@@ -764,6 +765,94 @@ const char *output_reader_hash(const output_reader *r) { return r->hash; }
 size_t output_reader_points(const output_reader *r) { return r->ref->n_points; }
 int output_reader_replicates(const output_reader *r) { return r->ref->R; }
 const unsigned char *output_reader_complete(const output_reader *r) { return r->complete; }
+
+/* ---- datasets outside the layout (/game) --------------------------------- */
+
+double *output_read_doubles(hid_t file, const char *path, hsize_t *dims, int *rank,
+                            util_err *err)
+{
+    hid_t d = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
+    if (d < 0) {
+        util_err_set(err, UTIL_EINPUT, "dataset %s is missing", path);
+        return NULL;
+    }
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    *rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    double *v = NULL;
+    H5T_class_t c = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+    if (*rank < 0 || *rank > 8 || H5Sget_simple_extent_dims(sp, dims, NULL) < 0 ||
+        (c != H5T_FLOAT && c != H5T_INTEGER))
+        util_err_set(err, UTIL_EINPUT, "dataset %s is not an array of numbers of rank 8 or less",
+                     path);
+    else {
+        size_t n = 1;
+        for (int k = 0; k < *rank && n; k++)
+            n = dims[k] > OUTPUT_READ_CAP / sizeof(double) / n ? SIZE_MAX : n * (size_t)dims[k];
+        if (n > OUTPUT_READ_CAP / sizeof(double))
+            util_err_set(err, UTIL_EINPUT, "dataset %s is larger than this reader reads at once",
+                         path);
+        else {
+            v = util_malloc((n + 1) * sizeof(double));
+            if (n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+                util_err_set(err, UTIL_EINPUT,
+                             "dataset %s could not be read (damaged: checksum or HDF5 error)", path);
+                free(v);
+                v = NULL;
+            }
+        }
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return v;
+}
+
+char **output_read_strings(hid_t file, const char *path, size_t *n, util_err *err)
+{
+    hid_t d = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
+    if (d < 0) {
+        util_err_set(err, UTIL_EINPUT, "dataset %s is missing", path);
+        return NULL;
+    }
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    hssize_t m = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    char **out = NULL;
+    if (m < 0 || m > (1 << 24) || t < 0 || H5Tget_class(t) != H5T_STRING ||
+        H5Tis_variable_str(t) != 0) /* variable-length data go through an unchecked heap */
+        util_err_set(err, UTIL_EINPUT, "dataset %s is not an array of fixed-length strings", path);
+    else {
+        *n = (size_t)m;
+        out = util_calloc(*n + 1, sizeof *out);
+        if (read_fixed_strings(d, t, *n, out) < 0) {
+            util_err_set(err, UTIL_EINPUT,
+                         "dataset %s could not be read (damaged: checksum or HDF5 error)", path);
+            output_free_strings(out, *n);
+            out = NULL;
+        }
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return out;
+}
+
+char *output_read_config_yaml(hid_t file)
+{
+    output_reader r;
+    memset(&r, 0, sizeof r);
+    r.f = file;
+    r.path = "result file";
+    r.progress_fd = -1;
+    util_err e = {0, ""};
+    if (read_format(&r, &e))
+        return NULL;
+    r.format = r.format < 2 ? 1 : r.format;
+    return r.format >= 2 ? read_text(&r, "/config/yaml", &e) : read_vlen_attr(&r, "/config", "yaml", &e);
+}
 
 /* ---- resume ------------------------------------------------------------- */
 
