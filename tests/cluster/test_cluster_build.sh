@@ -194,9 +194,9 @@ SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_JOB_ID=1 bash \$HOME/sw/arenasim/share/arenasi
 import os, sys
 import arenasim_h5
 assert arenasim_h5.__file__.startswith(os.path.expanduser("~/sw/arenasim/")), arenasim_h5.__file__
-r = arenasim_h5.Result(sys.argv[1])
-n = int(r.complete.sum())
-assert 0 < n < len(r.complete), (n, len(r.complete))  # shard 0 of 2: some points, not all
+complete = arenasim_h5.open_summary(sys.argv[1])["complete"].values
+n = int(complete.sum())
+assert 0 < n < len(complete), (n, len(complete))  # shard 0 of 2: some points, not all
 print("[test-cluster-build] installed analysis module read", n, "complete point(s)", file=sys.stderr)
 PY
 ldd \$HOME/sw/arenasim/bin/arenasim >\$HOME/ldd-A.txt
