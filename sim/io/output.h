@@ -4,7 +4,11 @@
  * /summary (per point). Datasets have a leading `point` axis sized for the
  * whole sweep; a run (or shard) writes the points it owns, marks each in
  * /sweep/complete and flushes before starting the next, so a killed run can
- * resume and shards can be merged point by point.
+ * resume and shards can be merged point by point. Every dataset is made by
+ * one helper that labels it (`dims`, `description`, CF `long_name`/`units`)
+ * and attaches it to the HDF5 dimension scales of its axes (each group holds
+ * its own: labels, indices, and the sweep values along `point`), so netCDF-4
+ * readers and xarray see named, labelled dimensions (README "Output layout").
  */
 #ifndef ARENASIM_OUTPUT_H
 #define ARENASIM_OUTPUT_H
@@ -48,10 +52,11 @@ int output_close(output *o, util_err *err);
 
 /* ---- reading: checked before anything is read ----------------------------
  *
- * Format 2 (OUTPUT_FORMAT_VERSION; root attribute `format_version`) uses the
- * newest HDF5 file format, whose metadata carry checksums, and gives every
- * dataset arenasim reads a Fletcher-32 checksum, so damage on disk is a read
- * error. Labels and the stored config are fixed-length strings: arenasim
+ * Format 2 (OUTPUT_FORMAT_VERSION; root attribute `format_version`) uses
+ * HDF5's 1.8 file format, whose superblock, object headers and group indexes
+ * carry checksums, gives every dataset a Fletcher-32 checksum, and checks
+ * that each chunk of a complete point is found by the (unchecksummed) chunk
+ * index, so damage on disk is a read error. Labels and the stored config are fixed-length strings: arenasim
  * never reads variable-length data of a format-2 file (HDF5 does not check
  * the global heap that holds it). Format 1 (files without `format_version`,
  * from before dimension scales) is read by `report` only; its checks run in
@@ -61,7 +66,11 @@ int output_close(output *o, util_err *err);
  * Every reader call returns UTIL_EINPUT (2) with a message naming the file
  * and the dataset on a damaged, truncated, foreign or inconsistent file and
  * never crashes, hangs or allocates more than OUTPUT_READ_CAP bytes at once.
- * Fuzz targets call output_validate(path) on a mutated file.
+ * Fuzz targets call output_validate(path) on a mutated file (it runs every
+ * check below and reads every dataset and label), or output_open_read +
+ * output_reader_* for one reader's path; output_open_resume is the --resume
+ * path. Seeds should be format-2 files (a format-1 file is checked in a
+ * forked child, which a fuzzer does not see into).
  */
 #define OUTPUT_FORMAT_VERSION 2
 #define OUTPUT_READ_CAP ((size_t)1 << 30)

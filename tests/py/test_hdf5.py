@@ -272,3 +272,28 @@ def test_damaged_files_exit_0_only_when_intact(files, how, tmp_path):
         assert seen["merge"][1] == DAMAGE_N, seen
     else:
         assert seen["merge"][1] > 0, seen
+
+
+def test_xarray_opens_game(tmp_path):
+    """/game (written after the points) goes through the same helper: named
+    dimensions, policy and vendor labels as coordinates."""
+    from test_game import NEUTRAL, sweep, vendor
+    from test_run import scenario
+    g = vendor(variants=1, testing_battles=200, listed_battles=300)
+    cfg = scenario(tmp_path, "game.yaml", replicates=4, voters=NEUTRAL, gaming=[g],
+                   game={"payoff": "rank", "board": "bt_style"},
+                   sweep=sweep(("policy.fresh_votes", [False, True]), ("gaming[g].variants", [1, 2])))
+    out = tmp_path / "game.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        policies, vendors = labels(f, "/game/policy"), labels(f, "/game/vendor")
+        ds = xr.open_dataset(out, engine="h5netcdf", group="game")
+        try:
+            assert list(ds.policy.values) == policies and list(ds.vendor.values) == vendors
+            assert list(ds.estimator.values) == labels(f, "/axes/estimator")
+            for name, obj in f["game"].items():
+                if obj.attrs.get("CLASS") != b"DIMENSION_SCALE":
+                    assert list(ds[name].dims) == obj.attrs["dims"].split(","), name
+                    assert np.array_equal(ds[name].values, obj[()], equal_nan=True), name
+        finally:
+            ds.close()
