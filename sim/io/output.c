@@ -170,6 +170,15 @@ static herr_t set_int_attr(hid_t obj, const char *name, long long v)
     return put_attr(obj, name, H5T_NATIVE_LLONG, &v);
 }
 
+int output_set_provenance(output *o, const char *name, const char *value)
+{
+    hid_t g = H5Gopen2(o->file, "/provenance", H5P_DEFAULT);
+    herr_t rc = g < 0 ? -1 : set_str_attr(g, name, value);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc < 0 ? -1 : 0;
+}
+
 char *output_read_str_attr(hid_t file, const char *obj, const char *name)
 {
     char *out = NULL;
@@ -774,6 +783,9 @@ int output_write_point(output *o, size_t point, const arena_scenario *s, const a
     }
     if (write_summary(o, point, s, res, R) < 0)
         return h5_fail(err, "write /summary", o->path);
+    /* Data on disk before the flag that says so (see io/resume.c). */
+    if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5_fail(err, "flush the data of a point", o->path);
     if (mark_complete(o, point) < 0)
         return h5_fail(err, "flush a completed point", o->path);
     return UTIL_OK;
@@ -937,6 +949,8 @@ int output_copy_point(hid_t src, output *dst, size_t point, util_err *err)
     int rc = copy_group_point(src, dst, "/results", point, err);
     if (!rc)
         rc = copy_group_point(src, dst, "/summary", point, err);
+    if (!rc && H5Fflush(dst->file, H5F_SCOPE_GLOBAL) < 0) /* data before the flag */
+        rc = h5_fail(err, "flush the data of a merged point", dst->path);
     if (!rc && mark_complete(dst, point) < 0)
         rc = h5_fail(err, "flush a merged point", dst->path);
     return rc;
