@@ -3,10 +3,13 @@
 #   make run          run configs/default.yaml and print the report
 #   make test         unit tests (cmocka) + integration tests (pytest)
 #   make bench        throughput and fit timings
+#   make man          the manual page build/arenasim.1 (from the option tables)
 #   make SANITIZE=address,undefined test
+#   make install PREFIX=DIR   binary, Slurm scripts, analysis module
+#   make valgrind     run, fit, merge, report under memcheck
+#   make test-cluster-build   (root) build as a cluster user would
 CC ?= cc
 PYTHON := /usr/bin/python3
-PKGS := gsl hdf5-serial yaml-0.1
 
 OPT ?= -O2
 CFLAGS_BASE := -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp $(OPT) -g \
@@ -16,11 +19,9 @@ ifneq ($(SANITIZE),)
   CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
   LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
-ALL_CFLAGS = $(CFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS) -Isim -Ibuild
-LIBS = $(PKG_LIBS) -fopenmp -lm
+ALL_CFLAGS = $(CFLAGS_BASE) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -Isim -Ibuild
+LIBS = $(DEP_LIBS) $(LDLIBS) -fopenmp -lm
 # Rebuild everything when the flags change (e.g. SANITIZE=...), and record the
 # git revision and flags for /provenance in build/version.h.
 STAMP := build/flags.stamp
@@ -29,7 +30,7 @@ REPLACE_IF_CHANGED = if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; 
 
 # Sources by folder, in layer order (a folder includes only headers of its own
 # or a lower layer; `make check-layers` enforces it): see README "Code layout".
-LAYERS := base params config rating arena io sweep cmd
+LAYERS := base params config rating arena io game sweep cmd
 LIB_SRC := $(foreach d,$(filter-out cmd,$(LAYERS)),$(wildcard sim/$(d)/*.c)) \
   $(filter-out sim/cmd/main.c,$(wildcard sim/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
@@ -38,13 +39,33 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
+.PHONY: all deps deps-build deps-test run man test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
 all: bin/arenasim
 
+# ---- Libraries (scripts/deps.sh; README "Building on a cluster") ----------
+# build/config.mk holds DEP_CFLAGS/DEP_LIBS of GSL, HDF5 (+ hdf5_hl) and
+# libyaml as found by GSL_DIR/HDF5_DIR/YAML_DIR, pkg-config, h5cc or the
+# compiler's own paths. deps.sh rewrites it only when its inputs (these
+# variables, PATH, PKG_CONFIG_PATH, ...) change, and make then restarts with
+# the new flags. On Debian it installs missing packages (as root); elsewhere
+# it says what to load or set. Test dependencies: deps-test, only for tests.
+CONFIG_MK := build/config.mk
+DEPS_ENV = CC='$(CC)' CPPFLAGS='$(CPPFLAGS)' CFLAGS='$(CFLAGS)' LDFLAGS='$(LDFLAGS)' \
+  LDLIBS='$(LDLIBS)' GSL_DIR='$(GSL_DIR)' HDF5_DIR='$(HDF5_DIR)' YAML_DIR='$(YAML_DIR)' \
+  H5CC='$(H5CC)' PKG_CONFIG='$(PKG_CONFIG)' PYTHON='$(PYTHON)'
+NODEPS_GOALS := clean check-layers
+ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(CONFIG_MK)
+endif
+$(CONFIG_MK): FORCE
+	@mkdir -p $(@D); $(DEPS_ENV) scripts/deps.sh build $@
+deps-build: $(CONFIG_MK)
+CMOCKA_LIBS ?= -lcmocka
+deps-test:
+	@$(DEPS_ENV) scripts/deps.sh test
 deps:
-	@scripts/deps.sh all
-deps-build:
-	@scripts/deps.sh build
+	@$(DEPS_ENV) scripts/deps.sh all
+# ---- end of libraries ------------------------------------------------------
 
 $(STAMP): FORCE
 	@mkdir -p build; printf '%s\n' "$(ALL_CFLAGS) $(LDFLAGS)" > $@.new; $(REPLACE_IF_CHANGED)
@@ -55,7 +76,7 @@ build/version.h: FORCE
 
 build/obj/io/output.o: build/version.h
 
-build/obj/%.o: sim/%.c $(STAMP) | deps-build
+build/obj/%.o: sim/%.c $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -67,20 +88,22 @@ bin/arenasim: build/obj/cmd/main.o build/libarenasim.a
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/tests/%: tests/unit/%.c build/libarenasim.a $(STAMP)
+build/tests/%: tests/unit/%.c build/libarenasim.a $(STAMP) | deps-test
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS) $(CMOCKA_LIBS)
 
 build/bench/%: bench/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
 
-run: deps all
+# --force: `make run` means "run the default scenario again", so it replaces
+# the previous outputs/default.h5 (run refuses to overwrite without it).
+run: all
 	@mkdir -p outputs
-	bin/arenasim run configs/default.yaml -o outputs/default.h5
+	bin/arenasim run configs/default.yaml -o outputs/default.h5 --force
 	bin/arenasim report outputs/default.h5
 
-test: deps all $(TEST_BIN)
+test: deps-test all $(TEST_BIN)
 	@$(MAKE) --no-print-directory check-layers test-unit fuzz-replay test-py
 
 # No file of sim/ includes a header of a layer above its own (README "Code layout").
@@ -97,8 +120,17 @@ bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
 
+# The man page comes from the same option tables as the parser and --help.
+man: build/arenasim.1
+build/arenasim.1: bin/arenasim
+	@mkdir -p build
+	bin/arenasim help --man > $@.new && mv $@.new $@
+
+# Paper figures into outputs/figures/ (README "Reproducing the figures"): runs
+# the stale configs/figures/*.yaml, draws PNG + PDF + CSV and captions.md.
+# QUICK=1: reduced runs (outputs/figures/runs-quick/), about a minute of CPU.
 figures: deps all
-	$(PYTHON) analysis/figures.py
+	$(PYTHON) analysis/figures.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf build bin
@@ -130,14 +162,14 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-om
 # a smaller quarantine keeps the result-file targets (HDF5 allocates a lot) fast
 FUZZ_ASAN_OPTIONS ?= quarantine_size_mb=8:malloc_context_size=4:detect_stack_use_after_return=0
 FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -O1 -g -Wall -Wno-unused-parameter \
-  $(FUZZ_SAN) $(PKG_CFLAGS) -Isim -Ibuild
+  $(FUZZ_SAN) $(DEP_CFLAGS) -Isim -Ibuild
 FUZZ_LIB_OBJ := $(LIB_SRC:sim/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
 REPLAY_BIN := $(FUZZ_TARGETS:%=build/fuzz-replay/fuzz_%)
 .PHONY: fuzz fuzz-build fuzz-replay deps-fuzz
 
 deps-fuzz:
-	@scripts/deps.sh fuzz
+	@$(DEPS_ENV) FUZZ_CC='$(FUZZ_CC)' scripts/deps.sh fuzz
 
 build/fuzz/obj/%.o: sim/%.c build/version.h | deps-fuzz
 	@mkdir -p $(@D)
@@ -177,3 +209,33 @@ fuzz-replay: $(REPLAY_BIN)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  build/fuzz-replay/fuzz_$$t $(FUZZ_SEEDS) $$(ls -d tests/fuzz/regressions/$$t 2>/dev/null); \
 	done
+
+# ---- Install (README "Building on a cluster") ------------------------------
+# make install PREFIX=DIR [DESTDIR=staging]: the binary, the Slurm scripts
+# (arenasim-submit-sweep on PATH, the sbatch scripts beside it in share/),
+# the analysis module (PYTHONPATH=PREFIX/share/arenasim/python) and the
+# example configs, and the man page (MANPATH=PREFIX/share/man).
+PREFIX ?= /usr/local
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+DATADIR = $(DESTDIR)$(PREFIX)/share/arenasim
+.PHONY: install
+install: all man
+	install -d $(BINDIR) $(DATADIR)/slurm $(DATADIR)/python $(DATADIR)/configs/examples \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 build/arenasim.1 $(DESTDIR)$(PREFIX)/share/man/man1/arenasim.1
+	install -m 755 bin/arenasim $(BINDIR)/arenasim
+	install -m 755 scripts/slurm/submit-sweep.sh $(BINDIR)/arenasim-submit-sweep
+	install -m 755 scripts/slurm/*.sbatch $(DATADIR)/slurm/
+	install -m 644 analysis/arenasim_h5.py $(DATADIR)/python/
+	install -m 644 configs/*.yaml $(DATADIR)/configs/
+	install -m 644 configs/examples/*.yaml $(DATADIR)/configs/examples/
+	@echo "installed into $(DESTDIR)$(PREFIX): put $(PREFIX)/bin on PATH and" \
+	  "$(PREFIX)/share/arenasim/python on PYTHONPATH"
+
+# ---- Cluster build test (root; README "Building on a cluster") -------------
+# Builds, installs and runs arenasim as a non-root user with GSL/HDF5/libyaml
+# from Lmod modules in a non-standard prefix and no dpkg; compares with the
+# ordinary build bit for bit. Run by CI (.ci/run), not by `make test`.
+.PHONY: test-cluster-build
+test-cluster-build:
+	bash tests/cluster/test_cluster_build.sh

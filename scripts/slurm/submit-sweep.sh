@@ -9,7 +9,8 @@
 # SBATCH_OPTIONs (e.g. --partition=long --time=04:00:00 --account=X) go to
 # both jobs; SBATCH_* environment variables work as usual.
 # Environment:
-#   ARENASIM_BIN            binary (default: <repo>/bin/arenasim)
+#   ARENASIM_BIN            binary (default: <repo>/bin/arenasim, or
+#                           PREFIX/bin/arenasim when installed)
 #   ARENASIM_CPUS_PER_TASK  CPUs (= OpenMP threads) per shard task (default 1)
 # Prints the job ids on stdout as
 #   ARRAY_JOB_ID=<id>
@@ -25,14 +26,21 @@ usage() {
   exit 2
 }
 [ $# -ge 3 ] || usage
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
+HERE=$(dirname "$(realpath "${BASH_SOURCE[0]}")")
+# Source tree: scripts/slurm/ beside bin/ two levels up. Installed (`make
+# install PREFIX=P`): P/bin/arenasim-submit-sweep, P/bin/arenasim and the
+# sbatch scripts in P/share/arenasim/slurm/.
+if [ -f "$HERE/arenasim-array.sbatch" ]; then
+  SBATCH_DIR=$HERE DEFAULT_BIN=$(cd "$HERE/../.." && pwd)/bin/arenasim
+else
+  SBATCH_DIR=$(cd "$HERE/../share/arenasim/slurm" && pwd) DEFAULT_BIN=$HERE/arenasim
+fi
 CONFIG=$1 OUTDIR=$2 NSHARDS=$3
 shift 3
 [[ $NSHARDS =~ ^[1-9][0-9]*$ ]] || { echo "$0: NSHARDS must be a positive integer, got '$NSHARDS'" >&2; exit 2; }
 [ -f "$CONFIG" ] || { echo "$0: $CONFIG: no such file" >&2; exit 2; }
 CONFIG=$(realpath "$CONFIG")
-export ARENASIM_BIN=${ARENASIM_BIN:-$REPO/bin/arenasim}
+export ARENASIM_BIN=${ARENASIM_BIN:-$DEFAULT_BIN}
 ARENASIM_BIN=$(realpath "$ARENASIM_BIN")
 [ -x "$ARENASIM_BIN" ] || { echo "$0: $ARENASIM_BIN is not executable (run make)" >&2; exit 2; }
 CPUS=${ARENASIM_CPUS_PER_TASK:-1}
@@ -60,11 +68,11 @@ done
 
 array=$(sbatch --parsable --job-name=arenasim-sweep --array=0-$((NSHARDS - 1)) \
   --cpus-per-task="$CPUS" --output="$OUTDIR/logs/shard-%a.out" "$@" \
-  "$HERE/arenasim-array.sbatch" "$CONFIG" "$OUTDIR" "$NSHARDS") || exit 1
+  "$SBATCH_DIR/arenasim-array.sbatch" "$CONFIG" "$OUTDIR" "$NSHARDS") || exit 1
 array=${array%%;*}
 merge=$(sbatch --parsable --job-name=arenasim-merge --dependency=afterok:"$array" \
   --kill-on-invalid-dep=yes --output="$OUTDIR/logs/merge.out" "$@" \
-  "$HERE/arenasim-merge.sbatch" "$OUTDIR" "$NSHARDS" "$OUTDIR/merged.h5") || {
+  "$SBATCH_DIR/arenasim-merge.sbatch" "$OUTDIR" "$NSHARDS" "$OUTDIR/merged.h5") || {
   echo "$0: merge submission failed; cancelling array job $array" >&2
   scancel "$array" || true
   exit 1

@@ -41,6 +41,16 @@ struct arena_ws {
     size_t *idx;         /* [2 · final-fit models] sort scratch */
     double *dwork;       /* [2 · final-fit models] scratch */
     int selected[PARAMS_MAX_GAMING];
+    double corr_shift[EST_N][PARAMS_MAX_GAMING]; /* points: listed score − corrected score */
+    int corr_disp[EST_N][PARAMS_MAX_GAMING];     /* displayed rank at the corrected score */
+    double *cov_sel;     /* selection-fit covariance (selection_correction: eb) */
+    /* sampling: arena (sampling.c): votes so far and testing votes left per
+     * entity, first-draw weights, the current top k of the public models */
+    long *votes, *left;
+    double *wt, *r_pub;
+    unsigned char *top;
+    rating_table *tab_pub;
+    rating_bt_ws *bt_pub;
     uint64_t point, rep;  /* the replicate being simulated */
 };
 
@@ -55,6 +65,10 @@ void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral);
 /* sampling.c */
 void arena_public_battles(const arena_scenario *s, arena_ws *w);
 void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, int phase);
+/* sampling: arena — public battles and private testing in one stream. */
+void arena_policy_battles(const arena_scenario *s, arena_ws *w);
+void arena_sampling_alloc(const arena_scenario *s, arena_ws *w);
+void arena_sampling_free(arena_ws *w);
 
 /* truth.c */
 int arena_public_true_ratings(arena_scenario *s, util_err *err);
@@ -67,6 +81,8 @@ int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *
 int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err);
 void arena_build_final_map(const arena_scenario *s, arena_ws *w);
 void arena_apply_vote_policies(const arena_scenario *s, arena_ws *w);
+/* policy.selection_correction: per estimator and vendor, corr_shift. */
+int arena_selection_correction(const arena_scenario *s, arena_ws *w, util_err *err);
 
 /* leaderboard.c */
 void arena_clear_estimator(const arena_scenario *s, int est, arena_result *out);

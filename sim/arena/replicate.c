@@ -50,6 +50,11 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     w->disp = util_malloc((size_t)nf * sizeof(int));
     w->idx = util_malloc(2 * (size_t)nf * sizeof(size_t));
     w->dwork = util_malloc(2 * (size_t)nf * sizeof(double));
+    arena_sampling_alloc(s, w);
+    if (s->p->policy.correction == CORRECTION_EB) {
+        size_t ns = (size_t)(s->n_sel_fit + F);
+        w->cov_sel = util_malloc(ns * ns * sizeof(double));
+    }
     return w;
 }
 
@@ -85,6 +90,8 @@ void arena_ws_free(arena_ws *w)
     free(w->disp);
     free(w->idx);
     free(w->dwork);
+    free(w->cov_sel);
+    arena_sampling_free(w);
     free(w);
 }
 
@@ -118,6 +125,10 @@ void arena_result_alloc(arena_result *r, int n_slots, int n_gaming)
     r->selection = util_malloc(G * sizeof(double));
     r->style = util_malloc(G * sizeof(double));
     r->selection_neutral = util_malloc(G * sizeof(double));
+    r->score_corr = util_malloc(EST_N * G * sizeof(double));
+    r->corr_infl = util_malloc(EST_N * G * sizeof(double));
+    r->payoff = util_malloc(G * sizeof(double));
+    r->provisional = util_malloc(G * sizeof(int));
 }
 
 void arena_result_free(arena_result *r)
@@ -140,6 +151,10 @@ void arena_result_free(arena_result *r)
     free(r->selection);
     free(r->style);
     free(r->selection_neutral);
+    free(r->score_corr);
+    free(r->corr_infl);
+    free(r->payoff);
+    free(r->provisional);
     memset(r, 0, sizeof *r);
 }
 
@@ -152,11 +167,18 @@ static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     w->rep = rep;
     w->nb = 0;
     arena_draw_population(s, w, neutral);
-    arena_public_battles(s, w);
-    for (int g = 0; g < p->n_gaming; g++)
-        for (int k = 0; k < p->gaming[g].n_variants; k++)
-            arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test, ARENA_PHASE_TESTING);
+    if (p->sampling == SAMPLING_ARENA)
+        arena_policy_battles(s, w);
+    else {
+        arena_public_battles(s, w);
+        for (int g = 0; g < p->n_gaming; g++)
+            for (int k = 0; k < p->gaming[g].n_variants; k++)
+                arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test,
+                                     ARENA_PHASE_TESTING);
+    }
     int rc = arena_select_variants(s, w, err);
+    if (!rc)
+        rc = arena_selection_correction(s, w, err);
     if (rc)
         return rc;
     for (int g = 0; g < p->n_gaming; g++) {
@@ -193,9 +215,12 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
     for (int g = 0; g < p->n_gaming; g++) {
         out->selected[g] = -1;
         out->true_sel[g] = out->true_base[g] = NAN;
-        out->real_gain[g] = out->selection[g] = out->style[g] = NAN;
-        for (int est = 0; est < EST_N; est++)
-            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] = NAN;
+        out->real_gain[g] = out->selection[g] = out->style[g] = out->payoff[g] = NAN;
+        out->provisional[g] = arena_policy_provisional(p, g);
+        for (int est = 0; est < EST_N; est++) {
+            int q = est * p->n_gaming + g;
+            out->rank_infl[q] = out->score_infl[q] = out->score_corr[q] = out->corr_infl[q] = NAN;
+        }
     }
     out->tie_share = out->bothbad_share = NAN;
 }

@@ -33,8 +33,14 @@ typedef struct {
     config_mark m;
 } config_markrec;
 
+/* One swept key. A sweep.axes entry with `path` is one axis; an entry with
+ * `paths` (linked keys, values given as tuples) is one axis per path, all
+ * sharing one grid dimension: they take value j together. */
 typedef struct {
     char *path;          /* as written, e.g. "gaming[meta].variants" */
+    int entry;           /* index of its sweep.axes entry (the grid dimension) */
+    int member;          /* position in the entry's `paths`, or -1 for `path` */
+    int lead;            /* first axis of the same entry */
     int key;             /* schema row of the target scalar */
     int list_key, item;  /* enclosing list row and item, or -1, -1 */
     size_t n;            /* number of values */
