@@ -100,7 +100,8 @@ static const cli_opt run_opts[R_N] = {
     [R_RESUME] = {"--resume", NULL, NULL, NULL, NULL,
                   "continue an interrupted run from OUT.h5.part (same config and shard)", 0},
     [R_FORCE] = {"--force", NULL, NULL, NULL, NULL,
-                 "replace an existing OUT.h5 (and start over an existing OUT.h5.part)", 0},
+                 "replace an existing OUT.h5 (and start over an existing OUT.h5.part), and run "
+                 "even when the memory or disk estimate says it will not fit", 0},
     [R_QUIET] = {"--quiet", "-q", NULL, NULL, NULL, "no progress messages", 0},
 };
 const cli_cmd cmd_run_spec = {
@@ -341,6 +342,14 @@ int cmd_run(int argc, char **argv)
         if (!a.quiet)
             fprintf(stderr, "arenasim run: %s is already complete; nothing to resume\n", a.out);
         goto out;
+    }
+    /* Refuse what will not fit (README "Limits"); a resumed run was
+     * accepted when it started. */
+    if (!a.force && !(a.resume && access(part, F_OK) == 0)) {
+        sweep_budget_t bud;
+        if ((rc = sweep_budget(c, a.threads, a.shard_i, a.shard_n, a.out, &bud, &err)) ||
+            (rc = sweep_budget_check(&bud, a.out, a.threads, &err)))
+            goto out;
     }
     output_meta m = {cmdline, a.threads, a.shard_i, a.shard_n};
     struct sigaction sa;
