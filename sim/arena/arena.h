@@ -104,6 +104,11 @@ typedef struct {
 enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2 };
 
 void arena_result_alloc(arena_result *r, int n_slots, int n_gaming);
+/* Footprint (bytes, upper bounds, from params alone; arena/footprint.c): one
+ * replicate's arena_result, and a point run with `threads` workspaces and
+ * all its replicates' results in memory. */
+double arena_result_bytes(const params *p);
+double arena_point_bytes(const params *p, int threads);
 void arena_result_free(arena_result *r);
 
 /* Per-thread workspace, allocated once per point. */

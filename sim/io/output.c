@@ -186,6 +186,15 @@ static herr_t set_int_attr(hid_t obj, const char *name, long long v)
     return put_attr(obj, name, H5T_NATIVE_LLONG, &v);
 }
 
+int output_set_provenance(output *o, const char *name, const char *value)
+{
+    hid_t g = H5Gopen2(o->file, "/provenance", H5P_DEFAULT);
+    herr_t rc = g < 0 ? -1 : set_str_attr(g, name, value);
+    if (g >= 0)
+        H5Gclose(g);
+    return rc < 0 ? -1 : 0;
+}
+
 /* CF units from the description's closing parenthesis ("(arena points)",
  * "(ranks)", "(count)"); "1" (dimensionless) otherwise. */
 static const char *units_of(const char *desc)
@@ -1164,6 +1173,9 @@ int output_write_point(output *o, size_t point, const arena_scenario *s, const a
     }
     if (write_summary(o, point, s, res, R) < 0)
         return h5_fail(err, "write /summary", o->path);
+    /* Data on disk before the flag that says so (see io/resume.c). */
+    if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        return h5_fail(err, "flush the data of a point", o->path);
     if (output_mark_complete(o, point) < 0)
         return h5_fail(err, "flush a completed point", o->path);
     return UTIL_OK;

@@ -41,7 +41,18 @@ output *output_create(const char *path, const config *c, const arena_scenario *s
  * the caller may move it aside and start over). */
 output *output_open_resume(const char *path, const config *c, const output_meta *meta,
                            int *unreadable, util_err *err);
+/* Continue `part` (io/resume.c): lay out a new file at `tmp` as
+ * output_create does and copy into it every complete point of `part` that
+ * reads back (*copied; *redone counts those that did not and so will be
+ * computed again). NULL with UTIL_EINPUT when `part` belongs to another
+ * config, or with *damaged = 1 when HDF5 cannot read it as a result file.
+ * The caller renames `tmp` over `part`. */
+output *output_resume(const char *part, const char *tmp, const config *c, const arena_scenario *s,
+                      const output_meta *m, size_t *copied, size_t *redone, int *damaged,
+                      util_err *err);
 int output_point_complete(const output *o, size_t point);
+/* Set string attribute `name` of /provenance; 0 or −1. */
+int output_set_provenance(output *o, const char *name, const char *value);
 /* Rename the open file (POSIX keeps it open); 0 or −1 with errno. */
 int output_rename(output *o, const char *path);
 /* Write point p's R replicate results and its summary, mark it complete and
