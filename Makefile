@@ -3,6 +3,7 @@
 #   make run          run configs/default.yaml and print the report
 #   make test         unit tests (cmocka) + integration tests (pytest)
 #   make bench        throughput and fit timings
+#   make bench BASE=<commit|built tree>   + whole-process figures side by side with BASE
 #   make man          the manual page build/arenasim.1 (from the option tables)
 #   make SANITIZE=address,undefined test
 #   make install PREFIX=DIR   binary, Slurm scripts, analysis module
@@ -116,9 +117,12 @@ test-unit: $(TEST_BIN)
 test-py: bin/arenasim
 	$(PYTHON) -m pytest -q tests/py
 
+# BASE=<commit or built tree>: bench_cli.py builds BASE in build/bench-base/
+# (a git worktree) and runs its figures interleaved with this tree's.
 bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
+	$(PYTHON) bench/bench_cli.py $(if $(BASE),--base $(BASE))
 
 # The man page comes from the same option tables as the parser and --help.
 man: build/arenasim.1
@@ -239,3 +243,11 @@ install: all man
 .PHONY: test-cluster-build
 test-cluster-build:
 	bash tests/cluster/test_cluster_build.sh
+
+# ---- Valgrind (issue 16) ---------------------------------------------------
+# run, battles, fit, merge and report on small inputs under memcheck: 0
+# errors, 0 leaks (tests/valgrind/; suppressions explained in arenasim.supp).
+.PHONY: valgrind
+valgrind: all
+	@scripts/deps.sh valgrind
+	bash tests/valgrind/run_valgrind.sh

@@ -43,6 +43,7 @@ typedef struct {
     int variant;           /* variant index for VARIANT (and RELEASE of a variant) */
     double theta0;         /* θ before the per-replicate tuning draw δ_k */
     params_style style;
+    double log_mean[FEAT_N]; /* ln style.mean[f] (−∞ where 0): Poisson draws need ln λ */
     double weight;         /* pair sampling weight */
 } arena_entity;
 
@@ -65,6 +66,7 @@ typedef struct {
     double *r_public_true; /* expected-table BT ratings of the public models */
     double r_base_true[PARAMS_MAX_GAMING]; /* the same for each vendor's base, vs the field */
     double *pub_cum;       /* cumulative public sampling weights (for draws) */
+    double exp_eta;        /* exp(tie_threshold), for the one-exp vote */
 } arena_scenario;
 
 int arena_scenario_init(arena_scenario *s, const params *p, util_err *err);
@@ -102,6 +104,11 @@ typedef struct {
 enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2 };
 
 void arena_result_alloc(arena_result *r, int n_slots, int n_gaming);
+/* Footprint (bytes, upper bounds, from params alone; arena/footprint.c): one
+ * replicate's arena_result, and a point run with `threads` workspaces and
+ * all its replicates' results in memory. */
+double arena_result_bytes(const params *p);
+double arena_point_bytes(const params *p, int threads);
 void arena_result_free(arena_result *r);
 
 /* Per-thread workspace, allocated once per point. */

@@ -24,6 +24,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/cmd.h"
+#include "cmd/runlock.h"
 #include "config/config.h"
 #include "io/output.h"
 #include "arena/arena.h"
@@ -99,7 +100,9 @@ static const cli_opt run_opts[R_N] = {
     [R_RESUME] = {"--resume", NULL, NULL, NULL, NULL,
                   "continue an interrupted run from OUT.h5.part (same config and shard)", 0},
     [R_FORCE] = {"--force", NULL, NULL, NULL, NULL,
-                 "replace an existing OUT.h5 (and start over an existing OUT.h5.part)", 0},
+                 "replace an existing OUT.h5; without --resume, also start over an "
+                 "interrupted run's OUT.h5.part; and run even when the memory or disk "
+                 "estimate says it will not fit", 0},
     [R_QUIET] = {"--quiet", "-q", NULL, NULL, NULL, "no progress messages", 0},
 };
 const cli_cmd cmd_run_spec = {
@@ -143,9 +146,6 @@ static int parse_args(int argc, char **argv, run_args *a)
     free(pos);
     if (rc)
         return rc;
-    if (a->resume && a->force)
-        return cli_fail(&cmd_run_spec, "--resume and --force exclude each other (--resume "
-                        "continues OUT.h5.part, --force starts over)");
     if (!a->threads)
         a->threads = omp_get_max_threads();
     return a->shard_given ? 0 : shard_from_slurm(a);
@@ -171,51 +171,74 @@ static void progress(const run_args *a, size_t done, size_t todo, size_t point, 
     }
 }
 
-static output *open_output(const run_args *a, const config *c, const char *part,
-                           const output_meta *m, util_err *err)
+/* Move an unreadable .part aside (its points are computed again, bitwise
+ * the same) rather than fail on every requeue. */
+static int move_aside(const char *part, util_err *err)
 {
-    if (a->resume && access(part, F_OK) == 0) {
-        int unreadable;
-        output *o = output_open_resume(part, c, m, &unreadable, err);
-        if (o || !unreadable)
-            return o;
-        /* A kill in the middle of writing a point can leave an unreadable
-         * file; its points are recomputed (bitwise the same) rather than the
-         * run failing on every requeue. */
-        char *aside = util_malloc(strlen(part) + 16);
-        sprintf(aside, "%s.damaged", part);
-        if (rename(part, aside) != 0) {
-            util_err_prefix(err, "cannot move the damaged file aside (%s)", strerror(errno));
-            err->code = UTIL_ERUNTIME;
-            free(aside);
-            return NULL;
-        }
+    char *aside = util_malloc(strlen(part) + 16);
+    sprintf(aside, "%s.damaged", part);
+    int rc = UTIL_OK;
+    if (rename(part, aside) != 0) {
+        util_err_prefix(err, "cannot move the damaged file aside (%s)", strerror(errno));
+        rc = err->code = UTIL_ERUNTIME;
+    } else {
         fprintf(stderr, "arenasim run: %s\n  moved it to %s; starting this run's points over\n",
                 err->msg, aside);
         util_err_clear(err);
-        free(aside);
     }
-    /* Lay the file out under a temporary name and rename it once flushed, so
-     * a kill during creation never leaves a damaged .part for --resume. */
+    free(aside);
+    return rc;
+}
+
+/* The output of this run at `part`: a new file, or with --resume the
+ * complete points of the old .part copied into a new one (io/resume.c). The
+ * file is laid out under a temporary name and renamed once flushed, so a
+ * kill meanwhile leaves the old .part (or none) as it was. */
+static output *open_output(const run_args *a, const config *c, const char *part,
+                           const output_meta *m, util_err *err)
+{
     params *p = util_malloc(sizeof *p);
     char *tmp = util_malloc(strlen(part) + 32);
     sprintf(tmp, "%s.new%ld", part, (long)getpid());
     arena_scenario s;
     output *o = NULL;
-    if (config_point(c, 0, p, err) == 0 && arena_scenario_init(&s, p, err) == 0) {
-        o = output_create(tmp, c, &s, m, err);
-        arena_scenario_free(&s);
+    int resume = a->resume && access(part, F_OK) == 0;
+    if (config_point(c, 0, p, err) || arena_scenario_init(&s, p, err))
+        goto out;
+    if (resume) {
+        size_t copied, redone;
+        int damaged;
+        o = output_resume(part, tmp, c, &s, m, &copied, &redone, &damaged, err);
+        if (!o && damaged && move_aside(part, err) == UTIL_OK)
+            resume = 0;
+        else if (o && redone && !a->quiet)
+            fprintf(stderr, "arenasim run: %s: %zu complete point(s) could not be read back; "
+                            "computing them again\n", part, redone);
     }
+    if (!resume)
+        o = output_create(tmp, c, &s, m, err);
+    arena_scenario_free(&s);
     if (o && output_rename(o, part) != 0) {
         util_err_set(err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", tmp, part, strerror(errno));
         output_close(o, NULL);
         o = NULL;
     }
+out:
     if (!o)
         unlink(tmp);
     free(tmp);
     free(p);
     return o;
+}
+
+/* The system error behind a failed write, when errno still holds one
+ * (HDF5's messages do not say "disk full"). Only codes that a write sets:
+ * errno may also hold leftovers of the computation (ERANGE). */
+static void add_io_cause(util_err *err, int e)
+{
+    size_t len = strlen(err->msg);
+    if (e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO || e == EROFS || e == ESTALE)
+        snprintf(err->msg + len, sizeof err->msg - len, " (%s)", strerror(e));
 }
 
 static int run_points(const run_args *a, const config *c, output *o, util_err *err)
@@ -233,7 +256,10 @@ static int run_points(const run_args *a, const config *c, output *o, util_err *e
             continue;
         if (stop_requested)
             return -1;
+        errno = 0;
         int rc = sweep_run_point(c, p, a->threads, &stop_requested, o, err);
+        if (rc > 0)
+            add_io_cause(err, errno);
         if (rc)
             return rc;
         progress(a, ++done, todo, p, R, t0, &last);
@@ -257,12 +283,19 @@ static int check_output_path(const char *out, util_err *err)
     return rc;
 }
 
-/* Without --resume or --force, neither a finished OUT.h5 nor an interrupted
- * run's OUT.h5.part is replaced. */
+/* Without --force, neither a finished OUT.h5 nor (without --resume) an
+ * interrupted run's OUT.h5.part is replaced. */
 static int refuse_existing(const run_args *a, const char *part, util_err *err)
 {
-    if (a->resume || a->force)
+    if (a->force)
         return UTIL_OK;
+    if (a->resume) { /* a .part next to a finished OUT.h5 would replace it at the end */
+        if (access(part, F_OK) == 0 && access(a->out, F_OK) == 0)
+            return util_err_set(err, UTIL_EINPUT,
+                                "%s exists, and resuming %s would replace it when done; "
+                                "add --force to allow that", a->out, part);
+        return UTIL_OK;
+    }
     if (cli_check_new_output("-o", a->out, 0, err))
         return UTIL_EINPUT;
     if (access(part, F_OK) == 0)
@@ -286,6 +319,9 @@ int cmd_run(int argc, char **argv)
     }
     char *part = NULL, *cmdline = cli_command_line(argc, argv);
     output *o = NULL;
+    runlock lock = {-1, NULL};
+    /* a file-size limit (ulimit -f) must fail the write, not kill the run */
+    signal(SIGXFSZ, SIG_IGN);
     if ((rc = check_output_path(a.out, &err)))
         goto out;
     if ((rc = game_check(c, &err))) {
@@ -301,6 +337,8 @@ int cmd_run(int argc, char **argv)
     if (a.shard_env && !a.quiet)
         fprintf(stderr, "arenasim run: shard %d/%d from SLURM_ARRAY_TASK_ID/COUNT\n", a.shard_i,
                 a.shard_n);
+    if ((rc = runlock_acquire(&lock, a.out, &err)))
+        goto out;
     part = util_malloc(strlen(a.out) + 8);
     sprintf(part, "%s.part", a.out);
     if ((rc = refuse_existing(&a, part, &err)))
@@ -310,18 +348,43 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "arenasim run: %s is already complete; nothing to resume\n", a.out);
         goto out;
     }
+    /* Refuse what will not fit (README "Limits"); a resumed run was
+     * accepted when it started. */
+    if (!a.force && !(a.resume && access(part, F_OK) == 0)) {
+        sweep_budget_t bud;
+        if ((rc = sweep_budget(c, a.threads, a.shard_i, a.shard_n, a.out, &bud, &err)) ||
+            (rc = sweep_budget_check(&bud, a.out, a.threads, &err)))
+            goto out;
+    }
     output_meta m = {cmdline, a.threads, a.shard_i, a.shard_n};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    errno = 0;
     if (!(o = open_output(&a, c, part, &m, &err))) {
         rc = err.code ? err.code : UTIL_ERUNTIME;
+        add_io_cause(&err, errno);
         goto out;
     }
     rc = run_points(&a, c, o, &err);
     int crc = output_close(o, rc ? NULL : &err);
+    if (rc > 0) {
+        /* A write error (disk full, quota, file-size limit) or a failed
+         * replicate: the completed points are durable in the .part, so keep
+         * it for --resume. */
+        char shard[64] = "";
+        if (a.shard_n > 1)
+            snprintf(shard, sizeof shard, " --shard %d/%d", a.shard_i, a.shard_n);
+        fprintf(stderr,
+                "arenasim run: %s\n"
+                "completed points are saved in %s; once the cause is fixed, resume with:\n"
+                "  arenasim run %s -o %s --resume%s\n",
+                err.msg, part, a.config, a.out, shard);
+        rc = -rc; /* reported above; keep the .part */
+        goto out;
+    }
     if (rc < 0) {
         char shard[64] = "";
         if (a.shard_n > 1)
@@ -330,7 +393,7 @@ int cmd_run(int argc, char **argv)
                 "arenasim run: interrupted by signal %d; completed points are saved in %s\n"
                 "resume with: arenasim run %s -o %s --resume%s\n",
                 (int)stop_requested, part, a.config, a.out, shard);
-        rc = UTIL_ERUNTIME;
+        rc = -UTIL_ERUNTIME; /* reported; exit code 1 */
         goto out;
     }
     if (!rc && crc)
@@ -344,16 +407,23 @@ int cmd_run(int argc, char **argv)
         rc = err.code;
         goto done;
     }
-    if (rc)
-        unlink(part);
-    else if (!a.quiet)
+    if (!rc && !a.quiet) /* on an error the .part stays, for --resume */
         fprintf(stderr, "arenasim run: wrote %s\n", a.out);
 out:
     if (rc > 0)
         fprintf(stderr, "arenasim run: %s\n", err.msg);
 done:
+    if (rc < 0)
+        rc = UTIL_ERUNTIME;
+    runlock_release(&lock);
     free(part);
     free(cmdline);
     config_free(c);
+    /* HDF5 1.10 cannot close a file whose flush failed (disk full), and its
+     * exit handler then crashes on the file left open: leave without it. */
+    if (H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_FILE) > 0) {
+        fflush(NULL);
+        _exit(rc);
+    }
     return rc;
 }

@@ -112,3 +112,68 @@ def test_battle_log_line_and_string_limits(tmp_path):
     r = fit(j)
     assert r.returncode == 2
     assert "record 1: a string longer than 16 MiB (the limit)" in r.stderr, r.stderr
+
+
+# ---- resources of a run ----------------------------------------------------------
+
+def big_config(tmp_path, battles=None, replicates=None, sweep_steps=None):
+    text = "seed: 1\n"
+    if replicates:
+        text += f"replicates: {replicates}\n"
+    text += f"arena: {{public_battles: {battles or 1000}}}\n" + MODELS
+    if sweep_steps:
+        text += ("sweep:\n  axes:\n    - {path: voters.tie_threshold, range: "
+                 f"{{from: 0, to: 1, steps: {sweep_steps}}}}}\n")
+    p = tmp_path / "big.yaml"
+    p.write_text(text)
+    return p
+
+
+def test_run_refuses_what_does_not_fit_in_memory(tmp_path):
+    # 10^11 battles of about 100 bytes each: terabytes on any machine
+    cfg = big_config(tmp_path, battles=10 ** 11)
+    out = tmp_path / "out.h5"
+    r = arenasim("run", cfg, "-o", out, "--threads", 2)
+    assert r.returncode == 2, r.stderr
+    assert "point 0 needs about" in r.stderr and "TiB of memory with 2 thread(s), more than the" in r.stderr
+    assert "pass --force to run anyway" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["big.yaml"]  # nothing written
+
+
+def test_memory_limit_follows_ulimit_and_force_overrides(tmp_path):
+    import resource
+    cfg = big_config(tmp_path, battles=20_000_000)  # about 2 GiB for the battle buffer
+    out = tmp_path / "out.h5"
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    def run(*extra):
+        return subprocess.run([BIN, "run", str(cfg), "-o", str(out), "--threads", "1", *extra],
+                              capture_output=True, text=True, timeout=120, preexec_fn=cap)
+    r = run()
+    assert r.returncode == 2, r.stderr
+    assert "needs about" in r.stderr and "more than the 1 GiB this process may use" in r.stderr, r.stderr
+    r = run("--force")  # tried, and the allocation fails as the estimate said
+    assert r.returncode == 1, r.stderr
+    assert "out of memory" in r.stderr, r.stderr
+
+
+def test_run_refuses_an_output_larger_than_the_disk(tmp_path):
+    # 10^5 replicates x 10^6 points: petabytes of results, little memory per point
+    cfg = big_config(tmp_path, replicates=100_000, sweep_steps=1_000_000)
+    r = arenasim("run", cfg, "-o", tmp_path / "out.h5")
+    assert r.returncode == 2, r.stderr
+    assert "the results of this run take up to" in r.stderr and "(uncompressed), more than the" in r.stderr
+    assert f"free where {tmp_path / 'out.h5'} goes" in r.stderr
+
+
+def test_sweep_point_and_model_limits(tmp_path):
+    cfg = big_config(tmp_path, sweep_steps=1_000_001)
+    r = arenasim("check", cfg)
+    assert r.returncode == 2 and "1000000" in r.stderr, r.stderr
+    p = tmp_path / "models.yaml"
+    p.write_text("seed: 1\narena: {public_battles: 10}\nmodels:\n" +
+                 "".join(f"  - {{name: m{i}, theta: 1000, style: {{tokens: 100}}}}\n" for i in range(513)))
+    r = arenasim("check", p)
+    assert r.returncode == 2 and "expected 2 to 512 entries, got 513" in r.stderr, r.stderr
