@@ -23,7 +23,7 @@ def wilson(k, n):
     p, z = k / n, Z95
     c = (p + z * z / (2 * n)) / (1 + z * z / n)
     h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return c - h, c + h
+    return min(c - h, p), max(c + h, p)      # exact p stays inside despite rounding (k = 0)
 
 
 def compute(study):

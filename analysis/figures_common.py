@@ -29,6 +29,8 @@ import xarray as xr  # noqa: E402
 import yaml  # noqa: E402
 from scipy import integrate, stats  # noqa: E402
 
+import arenasim_h5  # noqa: E402  (analysis/, on sys.path of figures.py and the tests)
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = pathlib.Path(os.environ.get("ARENASIM_BIN", ROOT / "bin" / "arenasim"))
 Z95 = stats.norm.ppf(0.975)
@@ -41,27 +43,18 @@ def _text(x):
 def load(path, group="summary"):
     """/results or /summary of a result file as an xarray.Dataset with
     labelled dimensions (point, replicate, estimator, model, vendor, feature);
-    sweep axes are coordinates along `point` named by their config path."""
+    sweep axes are coordinates along `point` named by their config path.
+    Opened by analysis/arenasim_h5.py (xarray's h5netcdf engine on the
+    file's dimension scales); adds the resolved config and whether the file
+    has the field-relative inflation of issue 13 as attributes."""
+    ds = arenasim_h5.open_group(path, group)
     with h5py.File(path, "r") as f:
-        ds = xr.Dataset()
-        for name, d in f[group].items():
-            if not isinstance(d, h5py.Dataset):
-                continue
-            dims = _text(d.attrs["dims"]).split(",")
-            ds[name] = xr.DataArray(d[()], dims=dims,
-                                    attrs={"description": _text(d.attrs.get("description", ""))})
-        for axis in f["axes"]:
-            if axis in ds.dims:
-                ds.coords[axis] = [_text(x) for x in f["axes"][axis][()]]
-        names = [_text(x) for x in f["sweep/axis_names"][()]]
-        numeric = f["sweep/values_numeric"][()]
-        text = f["sweep/values"][()]
-        for i, name in enumerate(names):
-            col = numeric[:, i]
-            ds.coords[name] = ("point", col if np.all(np.isfinite(col))
-                               else np.array([_text(v) for v in text[:, i]]))
         ds.attrs["config"] = _text(f["config"].attrs["yaml"])
         ds.attrs["field_relative"] = int("score_inflation_anchor" in f["results"])
+    for name in list(ds.coords):
+        v = ds[name].values
+        if v.dtype.kind in "SO":                        # string sweep values / labels as str
+            ds.coords[name] = (ds[name].dims, np.array([_text(x) for x in v.ravel()]).reshape(v.shape))
     return ds
 
 
