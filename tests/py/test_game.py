@@ -207,3 +207,17 @@ def test_caps_disclosure_and_list_is_ship_exact(tmp_path):
     ship = read(run(tmp_path, "ship", policy={"list_is_ship": True}, **kw))
     assert np.array_equal(ship["score"][0, :, :, -1], ship["score"][0, :, :, -2], equal_nan=True)
     assert np.all(np.isnan(plain["payoff"]))  # no game block, no payoff
+
+
+def test_linked_policy_axes_are_one_policy_each(tmp_path):
+    # linked policy keys (one grid dimension) make one policy per tuple
+    g = vendor(listed_battles=200)
+    linked = {"paths": ["policy.fresh_votes", "policy.selection_correction"],
+              "values": [[False, "none"], [True, "pooled"]]}
+    out = run(tmp_path, "linked", replicates=3, voters=NEUTRAL, gaming=[g], game={},
+              sweep={"mode": "grid", "axes": [linked,
+                                              {"path": "gaming[g].variants", "values": [1, 2]}]})
+    gm = game_of(out)
+    assert [p.decode() for p in gm["policy"]] == [
+        "policy.fresh_votes=false, policy.selection_correction=none",
+        "policy.fresh_votes=true, policy.selection_correction=pooled"]
