@@ -444,7 +444,7 @@ static void merge_rows(csv_chunk *ch, int n, int n_feat, reader *rd, int **remap
 {
     size_t F = (size_t)(n_feat > 0 ? n_feat : 1), to = 0;
     rating_rows *r = rd->rows;
-#pragma omp parallel for schedule(static, 1) num_threads(n)
+#pragma omp parallel for schedule(static, 1) num_threads(n > 0 ? n : 1)
     for (int k = 0; k < n; k++)
         for (size_t i = ch[k].off; i < ch[k].off + ch[k].nrows; i++) {
             r->a[i] = remap[k][r->a[i]];
