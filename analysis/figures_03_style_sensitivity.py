@@ -46,14 +46,14 @@ def draw(study, out):
               capsize=2, label=label)
     a.axhline(0, color="k", lw=0.5)
     a.set_xlabel("voters' mean length sensitivity, mean β_tokens (log-odds per unit g)")
-    a.set_ylabel("listed raw score − base's true score (arena points, 95 % CI)")
+    a.set_ylabel(f"listed raw score − base's true score\n(arena points {ref.split(' (')[0]}, 95 % CI)")
     a.set_title("decomposition")
     a.legend(frameon=False, fontsize=7)
     d = t[t.series == "share_removed"]
     b.errorbar(d.beta_tokens, d.value, yerr=[d.value - d.ci_lo, d.ci_hi - d.value], marker="o",
                capsize=3)
     b.set_xlabel("mean β_tokens (log-odds per unit g)")
-    b.set_ylabel("share of score inflation removed by style control")
+    b.set_ylabel(f"share of inflation removed by style control\n(inflation {ref.split(' (')[0]})")
     b.set_ylim(-0.1, 1.05)
     b.set_title("share removed (95 % CI)")
     fig.suptitle(TITLE, fontsize=11)

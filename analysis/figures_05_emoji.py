@@ -42,7 +42,7 @@ def draw(study, out):
                     yerr=[d.share_removed - d.ci_lo, d.ci_hi - d.share_removed],
                     marker="os"[i], capsize=3, label=f"style control {label}")
     ax.set_xlabel("voters' mean emoji sensitivity, mean β_emoji (log-odds per unit g)")
-    ax.set_ylabel("share of score inflation removed (95 % CI)")
+    ax.set_ylabel(f"share of inflation removed (95 % CI)\n(inflation {ref.split(' (')[0]})")
     ax.set_ylim(None, 1.05)
     ax.set_title(TITLE)
     ax.legend(frameon=False, fontsize=8)

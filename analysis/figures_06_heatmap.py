@@ -45,7 +45,7 @@ def draw(study, out):
     ax.set_xlabel("voters' mean length sensitivity, mean β_tokens (log-odds per unit g)")
     ax.set_ylabel("private variants tested, N (one chat-tuned)")
     ax.set_title(TITLE, fontsize=10)
-    fig.colorbar(im, ax=ax, label="share removed by style control (95 % CI in cells)")
+    fig.colorbar(im, ax=ax, label=f"share removed by style control (95 % CI in cells)\n(inflation {ref.split(' (')[0]})")
     fig.tight_layout()
     save(out, STEM, fig, t)
     bmax, bmin, nmax, nmin = t.beta_tokens.max(), t.beta_tokens.min(), t.N.max(), t.N.min()

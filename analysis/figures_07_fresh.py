@@ -41,7 +41,7 @@ def draw(study, out):
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xscale("log")
     ax.set_xlabel("fresh votes of the listed variant after listing")
-    ax.set_ylabel("selection on noise left (arena points, 95 % CI)")
+    ax.set_ylabel(f"selection on noise left\n(arena points {ref.split(' (')[0]}, 95 % CI)")
     ax.set_title(TITLE, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()

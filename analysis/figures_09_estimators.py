@@ -31,7 +31,7 @@ def order_dependence(study, res, orders):
     h5 = study.runs / "fig09-estimators.h5"
     if not src.exists() or src.stat().st_mtime < h5.stat().st_mtime:
         subprocess.run([str(BIN), "battles", str(cfg), "-o", str(src), "--point", str(p),
-                        "--replicate", "0"], check=True)
+                        "--replicate", "0", "--force"], check=True)
     battles = pd.read_csv(src)
     rng = np.random.default_rng(20240814)
     elo, bt = [], []
@@ -44,7 +44,7 @@ def order_dependence(study, res, orders):
             if acc is None:
                 continue
             o = study.runs / "fig09-fit.csv"
-            subprocess.run([str(BIN), "fit", str(path), *args, "--anchor", ANCHOR, "-o", str(o)],
+            subprocess.run([str(BIN), "fit", str(path), *args, "--anchor", ANCHOR, "-o", str(o), "--force"],
                            check=True, stdout=subprocess.DEVNULL)
             acc.append(pd.read_csv(o).set_index("model")["score"])
     return pd.DataFrame(elo), pd.DataFrame(bt), int(res[BATTLES].values[p])

@@ -65,8 +65,9 @@ def draw(study, out):
         a.annotate(f"N = {d.N[pol]:.0f}\nstyle {d.style_intensity[pol]:.0f}", (x[i], top[pol]),
                    ha="center", va="bottom", fontsize=7)
     a.axhline(0, color="k", lw=0.5)
+    a.set_ylim(top=1.25 * float(top.max()))
     a.set_xticks(x, [short(p) for p in pols], fontsize=7)
-    a.set_ylabel("listed model: score − true score (arena points, 95 % CI)")
+    a.set_ylabel(f"listed model: score − true score\n(arena points {ref.split(' (')[0]}, 95 % CI)")
     a.set_xlabel("arena policy (vendor's best response above the bars)")
     a.set_title("inflation at the best response")
     a.legend(frameon=False, fontsize=8)

@@ -4,6 +4,8 @@
  * ../shared/data/arena/chatbotarena_20240814.json; skipped when absent),
  * 100 bt bootstrap rounds, bt_style on 1M simulated battles (threads 1 and 2),
  * 100 style bootstrap rounds, and the memory kept per battle.
+ * With ARENASIM_BENCH_CSV=FILE also the in-process CSV read of FILE with the
+ * four style columns (MB/s, best of 3); ARENASIM_BENCH_PARSE_ONLY=1: only that.
  * Units: seconds (wall clock, best of a few runs), bytes. Targets (not
  * asserted): bt ≤ 0.1 s, 100 bt boots ≤ 2 s, style ≤ 0.2 s, 100 style boots ≤ 10 s.
  */
@@ -12,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <omp.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
@@ -156,6 +160,46 @@ out:
     rating_rows_free(rows);
 }
 
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+/* In-process read of a CSV battle log with the arena's four style columns. */
+static void bench_parse(const char *path)
+{
+    static const int feats[4] = {0, 1, 2, 3};
+    util_err err;
+    double best = 1e9;
+    size_t n = 0;
+    FILE *f = fopen(path, "rb");
+    long bytes = -1;
+    if (f && !fseek(f, 0, SEEK_END))
+        bytes = ftell(f);
+    if (f)
+        fclose(f);
+    for (int k = 0; k < 3; k++) {
+        battles_data *d = NULL;
+        double t0 = util_now();
+        if (battles_read(path, BATTLES_FMT_CSV, feats, 4, &d, &err)) {
+            printf("csv parse: error: %s\n", err.msg);
+            return;
+        }
+        best = fmin(best, util_now() - t0);
+        n = d->rows->n;
+        battles_free(d);
+    }
+    printf("csv parse, %zu battles, %.1f MB, 4 style features, %d thread(s): %.3f s: %.0f MB/s (load %.2f)\n", n,
+           (double)bytes / 1e6, omp_get_max_threads(), best, (double)bytes / 1e6 / best, load1());
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -167,6 +211,11 @@ int main(void)
         fclose(fl);
     }
     printf("bench_fit (1-min load average at start: %.2f; figures are wall clock, best of runs)\n", load[0]);
+    const char *csv = getenv("ARENASIM_BENCH_CSV");
+    if (csv)
+        bench_parse(csv);
+    if (getenv("ARENASIM_BENCH_PARSE_ONLY"))
+        return 0;
     bench_real();
     bench_style();
     return 0;

@@ -2,7 +2,9 @@
  * bench_sim.c — simulated battles per second (1 and 2 threads) and the time
  * of one full replicate (battles + bt + bt_style + elo fits) on a 40-model
  * scenario with style-biased voters. Prints figures; asserts nothing.
- * Target (issue 2): ≥ 20 M battles/s on 2 cores.
+ * Target (issue 2): ≥ 20 M battles/s on 2 cores. Each figure is printed with
+ * the 1-minute load average at its end (the machine may be shared).
+ * ARENASIM_BENCH_SIM_ONLY=1: the battles/s figures only (bench/bench_cli.py).
  */
 #include <omp.h>
 #include <stdio.h>
@@ -30,6 +32,18 @@ static char *scenario_yaml(long battles)
     return y;
 }
 
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static double time_generate(const arena_scenario *s, int threads, int reps)
 {
     double t0 = omp_get_wtime();
@@ -43,6 +57,21 @@ static double time_generate(const arena_scenario *s, int threads, int reps)
         arena_ws_free(w);
     }
     return omp_get_wtime() - t0;
+}
+
+static void time_replicate(const arena_scenario *s, long battles)
+{
+    util_err err;
+    arena_ws *w = arena_ws_alloc(s);
+    arena_result r;
+    arena_result_alloc(&r, s->n_slots, s->p->n_gaming);
+    double t0 = omp_get_wtime();
+    int rc = arena_replicate(s, w, 0, 0, &r, &err);
+    double t = omp_get_wtime() - t0;
+    printf("  one replicate with bt + bt_style + elo fits and sandwich CIs on %ld battles: %.3f s%s (load %.2f)\n",
+           battles, t, rc ? " (failed)" : "", load1());
+    arena_result_free(&r);
+    arena_ws_free(w);
 }
 
 int main(void)
@@ -65,20 +94,13 @@ int main(void)
     for (int threads = 1; threads <= 2; threads++) {
         int reps = 4;
         double t = time_generate(&s, threads, reps);
-        printf("  battles/s, %d thread(s): %.2f M  (%d x %ld battles in %.2f s)\n", threads,
-               reps * (double)battles / t / 1e6, reps, battles, t);
+        printf("  battles/s, %d thread(s): %.2f M  (%d x %ld battles in %.2f s; load %.2f)\n", threads,
+               reps * (double)battles / t / 1e6, reps, battles, t, load1());
+        fflush(stdout);
     }
-    arena_ws *w = arena_ws_alloc(&s);
-    arena_result r;
-    arena_result_alloc(&r, s.n_slots, p->n_gaming);
-    double t0 = omp_get_wtime();
-    int rc = arena_replicate(&s, w, 0, 0, &r, &err);
-    double t = omp_get_wtime() - t0;
-    printf("  one replicate with bt + bt_style + elo fits and sandwich CIs on %ld battles: %.3f s%s\n",
-           battles, t, rc ? " (failed)" : "");
+    if (!getenv("ARENASIM_BENCH_SIM_ONLY"))
+        time_replicate(&s, battles);
     printf("  memory per simulated battle: %zu bytes\n", sizeof(arena_battle));
-    arena_result_free(&r);
-    arena_ws_free(w);
     arena_scenario_free(&s);
     free(p);
     config_free(c);

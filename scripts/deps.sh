@@ -8,7 +8,9 @@
 #   scripts/deps.sh test         check what `make test` needs (cmocka, the
 #                                Python packages, h5diff).
 #   scripts/deps.sh all          the same plus what `make figures` needs.
-#   scripts/deps.sh cluster-test the Debian packages of `make test-cluster-build`.
+#   scripts/deps.sh cluster-test the Debian packages of `make test-cluster-build`,
+#   scripts/deps.sh valgrind     of `make valgrind`,
+#   scripts/deps.sh ci           and everything CI needs (.ci/run; Debian only).
 #   scripts/deps.sh fuzz         clang and libFuzzer (only `make fuzz` needs them).
 #
 # Each library is looked for, first match wins:
@@ -37,7 +39,8 @@ BUILD_PKGS="build-essential pkg-config libgsl-dev libhdf5-dev libyaml-dev"
 TEST_PKGS="libcmocka-dev python3 python3-h5py python3-numpy python3-scipy python3-statsmodels python3-sklearn python3-pytest python3-yaml hdf5-tools python3-matplotlib python3-xarray python3-h5netcdf python3-pandas"
 FIG_PKGS="python3-matplotlib python3-xarray python3-h5netcdf python3-pandas"
 FUZZ_PKGS="clang libclang-rt-dev libomp-dev"             # make fuzz only
-CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools"   # make test-cluster-build
+CLUSTER_TEST_PKGS="lmod hdf5-helpers hdf5-tools libhdf5-openmpi-dev"   # make test-cluster-build
+VALGRIND_PKGS="valgrind"                                 # make valgrind
 TEST_PY="h5py numpy scipy statsmodels sklearn pytest yaml matplotlib xarray h5netcdf pandas"
 FIG_PY="matplotlib"
 
@@ -89,13 +92,19 @@ libdir() {
     echo "$1/lib"
 }
 # rpaths WORDS...: -Wl,-rpath for each -L directory outside the system's.
+# As DT_RPATH (--disable-new-dtags), which also serves the libraries' own
+# dependencies (libgsl needs libgslcblas; DT_RUNPATH would only serve the
+# binary's direct ones), so the binary uses the libraries it was built with
+# whatever LD_LIBRARY_PATH a job has.
 rpaths() {
+    any=""
     for w in "$@"; do
         case "$w" in
             -L/usr/lib|-L/usr/lib/*|-L/usr/lib64|-L/lib|-L/lib/*|-L/lib64) ;;
-            -L/*) printf ' -Wl,-rpath,%s' "${w#-L}" ;;
+            -L/*) printf ' -Wl,-rpath,%s' "${w#-L}"; any=1 ;;
         esac
     done
+    [ -z "$any" ] || printf ' -Wl,--disable-new-dtags'
 }
 pc() { have "$PKG_CONFIG" && "$PKG_CONFIG" "$@" 2>/dev/null; }
 
@@ -346,8 +355,11 @@ case "${1:-}" in
     build) [ $# -eq 2 ] || { echo "usage: $0 build FILE" >&2; exit 2; }; build "$2" ;;
     test|all) tests "$1" ;;
     cluster-test) is_debian && debian_install "$CLUSTER_TEST_PKGS" || true ;;
+    valgrind) is_debian && debian_install "$VALGRIND_PKGS" || true ;;
+    ci) is_debian || { echo "deps: ci needs Debian" >&2; exit 1; }
+        debian_install "$BUILD_PKGS $TEST_PKGS $FIG_PKGS $CLUSTER_TEST_PKGS $VALGRIND_PKGS" || true ;;
     fuzz) if have "${FUZZ_CC:-clang}"; then exit 0; fi
           if is_debian && debian_install "$FUZZ_PKGS"; then exit 0; fi
           say "make fuzz needs clang with libFuzzer (Debian: $FUZZ_PKGS)"; exit 1 ;;
-    *) echo "usage: $0 build FILE | test | all | cluster-test | fuzz" >&2; exit 2 ;;
+    *) echo "usage: $0 build FILE | test | all | cluster-test | valgrind | ci | fuzz" >&2; exit 2 ;;
 esac

@@ -43,6 +43,7 @@ typedef struct {
     int variant;           /* variant index for VARIANT (and RELEASE of a variant) */
     double theta0;         /* θ before the per-replicate tuning draw δ_k */
     params_style style;
+    double log_mean[FEAT_N]; /* ln style.mean[f] (−∞ where 0): Poisson draws need ln λ */
     double weight;         /* pair sampling weight */
 } arena_entity;
 
@@ -65,6 +66,7 @@ typedef struct {
     double *r_public_true; /* expected-table BT ratings of the public models */
     double r_base_true[PARAMS_MAX_GAMING]; /* the same for each vendor's base, vs the field */
     double *pub_cum;       /* cumulative public sampling weights (for draws) */
+    double exp_eta;        /* exp(tie_threshold), for the one-exp vote */
 } arena_scenario;
 
 int arena_scenario_init(arena_scenario *s, const params *p, util_err *err);

@@ -24,23 +24,25 @@
 #include <gsl/gsl_randist.h>
 #include <string.h>
 
+#include "base/rng.h"
+
 /* A public opponent drawn by the sampling policy. */
 static int draw_public(const arena_scenario *s, const arena_ws *w, gsl_rng *r)
 {
     const int n = s->p->n_models;
     if (s->p->sampling == SAMPLING_UNIFORM)
-        return (int)gsl_rng_uniform_int(r, (unsigned long)n);
+        return (int)rng_index(r, (uint64_t)n);
     if (s->p->sampling == SAMPLING_ARENA) {
         double tot = 0;
         for (int i = 0; i < n; i++)
             tot += w->wt[i];
-        double u = gsl_rng_uniform(r) * tot;
+        double u = rng_u01(r) * tot;
         for (int i = 0; i < n - 1; i++)
             if ((u -= w->wt[i]) < 0)
                 return i;
         return n - 1;
     }
-    double u = gsl_rng_uniform(r) * s->pub_cum[n - 1];
+    double u = rng_u01(r) * s->pub_cum[n - 1];
     int lo = 0, hi = n - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
@@ -68,7 +70,7 @@ void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, i
 {
     for (long i = 0; i < n; i++) {
         int o = draw_public(s, w, w->rng);
-        if (gsl_rng_uniform(w->rng) < 0.5)
+        if (rng_u01(w->rng) < 0.5)
             arena_vote(s, w, e, o, phase);
         else
             arena_vote(s, w, o, e, phase);

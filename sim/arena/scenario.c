@@ -7,6 +7,7 @@
  */
 #include "arena/arena_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ static void add_entity(arena_scenario *s, const char *name, arena_entity_kind ki
     e->variant = k;
     e->theta0 = theta;
     e->style = *st;
+    for (int f = 0; f < FEAT_N; f++)
+        e->log_mean[f] = st->mean[f] > 0 ? log(st->mean[f]) : -INFINITY;
     e->weight = weight;
     s->n_ent++;
 }
@@ -104,6 +107,7 @@ int arena_scenario_init(arena_scenario *s, const params *p, util_err *err)
     double c = 0;
     for (int i = 0; i < p->n_models; i++)
         s->pub_cum[i] = (c += p->sampling == SAMPLING_UNIFORM ? 1.0 : p->models[i].weight);
+    s->exp_eta = exp(p->tie_threshold);
     s->r_public_true = util_calloc((size_t)p->n_models, sizeof(double));
     int rc = arena_public_true_ratings(s, err);
     for (int g = 0; !rc && g < p->n_gaming; g++)

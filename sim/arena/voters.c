@@ -42,19 +42,29 @@ void arena_rao_kupper(double D, double eta, double *pa, double *pb, double *ptie
 }
 
 /* Draw one response of an entity: log-normal length with the profile's
- * mean, counts Poisson with rates proportional to the realised length. */
-static void draw_response(gsl_rng *r, const params_style *st, double length_sd,
+ * mean, counts Poisson with rates proportional to the realised length.
+ * ln f is known before f, so each count's ln λ = ln f + ln mean costs no log
+ * and rng_poisson (exact, one uniform, one exp) draws it. */
+static void draw_response(gsl_rng *r, const arena_entity *e, double length_sd,
                           uint32_t feat[FEAT_N])
 {
     double xi = gsl_ran_gaussian_ziggurat(r, 1.0);
-    double f = exp(length_sd * xi - 0.5 * length_sd * length_sd);
-    double tok = st->mean[FEAT_TOKENS] * f;
+    double log_f = length_sd * xi - 0.5 * length_sd * length_sd;
+    double f = exp(log_f);
+    double tok = e->style.mean[FEAT_TOKENS] * f;
     feat[FEAT_TOKENS] = tok < 1.0 ? 1u : (uint32_t)lround(tok);
     for (int k = 1; k < FEAT_N; k++)
-        feat[k] = st->mean[k] > 0 ? gsl_ran_poisson(r, st->mean[k] * f) : 0u;
+        feat[k] = e->style.mean[k] > 0 ? rng_poisson(r, e->style.mean[k] * f, log_f + e->log_mean[k])
+                                       : 0u;
 }
 
-/* One vote: a random voter from the pool judges the two responses. */
+/* |D| beyond this decides every vote to double precision anyway; the clamp
+ * keeps exp(D)·exp(η) finite. */
+#define VOTE_D_MAX 200.0
+
+/* One vote: a random voter from the pool judges the two responses.
+ * Rao-Kupper with one exp: with e = exp(D) and E = exp(η),
+ * σ(D − η) = e/(e + E) and σ(−D − η) = 1/(1 + E·e). */
 void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
 {
     const params *p = s->p;
@@ -64,19 +74,23 @@ void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
     bt->b = b;
     bt->phase = (uint8_t)phase;
     bt->kept = 1;
-    draw_response(r, &s->ent[a].style, p->length_sd, bt->feat_a);
-    draw_response(r, &s->ent[b].style, p->length_sd, bt->feat_b);
-    const double *beta = w->beta + FEAT_N * gsl_rng_uniform_int(r, (unsigned long)p->n_voters);
+    draw_response(r, &s->ent[a], p->length_sd, bt->feat_a);
+    draw_response(r, &s->ent[b], p->length_sd, bt->feat_b);
+    const double *beta = w->beta + FEAT_N * rng_index(r, (uint64_t)p->n_voters);
     double D = LN10_400 * (w->theta[a] - w->theta[b]);
     for (int k = 0; k < FEAT_N; k++)
         if (beta[k] != 0.0)
             D += beta[k] * arena_transform(p->transform, bt->feat_a[k], bt->feat_b[k]);
-    double pa, pb, pt;
-    arena_rao_kupper(D, p->tie_threshold, &pa, &pb, &pt);
-    double u = gsl_rng_uniform(r);
-    if (u < pa)
+    double e = exp(fmin(fmax(D, -VOTE_D_MAX), VOTE_D_MAX)), E = s->exp_eta;
+    double u = rng_u01(r);
+    double pa = e / (e + E);
+    if (u < pa) {
         bt->outcome = RATING_A_WINS;
-    else if (u < pa + pb)
+        return;
+    }
+    double pb = 1.0 / (1.0 + E * e);
+    double pt = 1.0 - pa - pb;
+    if (u < pa + pb)
         bt->outcome = RATING_B_WINS;
     else
         bt->outcome = (pt > 0 && (u - pa - pb) < pt * p->bothbad_share) ? RATING_BOTHBAD

@@ -625,6 +625,9 @@ static int fit_run(fit_args *a, util_err *err)
     fit_result res;
     int rc;
     memset(&res, 0, sizeof res);
+#ifdef _OPENMP
+    omp_set_num_threads(a->threads); /* the CSV reader parses one chunk per thread */
+#endif
     rc = battles_read(a->path, a->fmt, a->feats, a->style ? a->n_feat : 0, &d, err);
     if (rc)
         return rc;

@@ -49,29 +49,27 @@ static int merge_set(void *ctx, int opt, const char *v, util_err *err)
 
 typedef struct {
     const char *path;
-    hid_t f;
-    char *hash, *yaml;
-    unsigned char *complete;
+    output_reader *in;
+    const char *hash, *yaml;
+    const unsigned char *complete;
     size_t n;
 } shard;
 
+/* Open a shard checked against its own config's layout (output.h); the
+ * copy verifies each dataset's checksums and names the one that fails. */
 static int open_shard(shard *s, util_err *err)
 {
-    s->f = output_open_read(s->path, err);
-    if (s->f < 0)
+    if (!(s->in = output_open_read(s->path, err)))
         return UTIL_EINPUT;
-    s->hash = output_read_str_attr(s->f, "/config", "hash");
-    s->yaml = output_read_str_attr(s->f, "/config", "yaml");
-    hsize_t dims[8];
-    int rank;
-    double *c = output_read_doubles(s->f, "/sweep/complete", dims, &rank, err);
-    if (!c || !s->hash || !s->yaml)
-        return util_err_prefix(err, "%s", s->path);
-    s->n = (size_t)dims[0];
-    s->complete = util_malloc(s->n + 1);
-    for (size_t p = 0; p < s->n; p++)
-        s->complete[p] = c[p] != 0;
-    free(c);
+    if (output_reader_format(s->in) < OUTPUT_FORMAT_VERSION)
+        return util_err_set(err, UTIL_EINPUT,
+                            "%s: result-file format %d of an earlier arenasim; merge its shards "
+                            "with that version, or rerun them",
+                            s->path, output_reader_format(s->in));
+    s->hash = output_reader_hash(s->in);
+    s->yaml = output_reader_yaml(s->in);
+    s->n = output_reader_points(s->in);
+    s->complete = output_reader_complete(s->in);
     return UTIL_OK;
 }
 
@@ -123,8 +121,7 @@ static int merge_into(const char *out, int force, shard *sh, int n, const config
             rc = UTIL_ERUNTIME;
     }
     for (size_t p = 0; !rc && p < config_n_points(c); p++)
-        if ((rc = output_copy_point(sh[owner[p]].f, o, p, err)))
-            util_err_prefix(err, "%s", sh[owner[p]].path);
+        rc = output_copy_point(sh[owner[p]].in, o, p, err);
     if (o && output_close(o, rc ? NULL : err) && !rc)
         rc = UTIL_ERUNTIME;
     if (!rc)
@@ -158,7 +155,6 @@ int cmd_merge(int argc, char **argv)
     char *cmdline = cli_command_line(argc, argv);
     rc = cli_check_new_output("-o", out, a.force, &err);
     for (int k = 0; k < n && !rc; k++) {
-        sh[k].f = -1;
         rc = open_shard(&sh[k], &err);
         if (!rc && k > 0 && strcmp(sh[k].hash, sh[0].hash) != 0)
             rc = util_err_set(&err, UTIL_EINPUT,
@@ -186,11 +182,7 @@ int cmd_merge(int argc, char **argv)
         fprintf(stderr, "arenasim merge: wrote %s: %zu point(s) from %d shard(s)\n", out,
                 config_n_points(c), n);
     for (int k = 0; k < n; k++) {
-        if (sh[k].f > 0)
-            H5Fclose(sh[k].f);
-        free(sh[k].hash);
-        free(sh[k].yaml);
-        free(sh[k].complete);
+        output_reader_close(sh[k].in);
     }
     free(sh);
     free(owner);

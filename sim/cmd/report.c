@@ -17,7 +17,7 @@
 #include "params/params.h"
 
 typedef struct {
-    hid_t f;
+    output_reader *in;
     size_t n_points;
     int G, S;
     char **vendor, **model, **axis;
@@ -51,28 +51,30 @@ static const double *get(const report *r, const char *name, size_t p, size_t str
 static int load(report *r, const char *path, util_err *err)
 {
     memset(r, 0, sizeof *r);
-    r->f = output_open_read(path, err);
-    if (r->f < 0)
+    /* the file is checked against its own config's layout before any read;
+     * every read below names the dataset when it fails */
+    if (!(r->in = output_open_read(path, err)))
         return UTIL_EINPUT;
     size_t nv, nm, nvals;
-    if (!(r->vendor = output_read_strings(r->f, "/axes/vendor", &nv, err)) ||
-        !(r->model = output_read_strings(r->f, "/axes/model", &nm, err)) ||
-        !(r->axis = output_read_strings(r->f, "/sweep/axis_names", &r->n_axis, err)) ||
-        !(r->values = output_read_strings(r->f, "/sweep/values", &nvals, err)))
-        return util_err_prefix(err, "%s", path);
+    if (!(r->vendor = output_reader_strings(r->in, "/axes/vendor", &nv, err)) ||
+        !(r->model = output_reader_strings(r->in, "/axes/model", &nm, err)) ||
+        !(r->axis = output_reader_strings(r->in, "/sweep/axis_names", &r->n_axis, err)) ||
+        !(r->values = output_reader_strings(r->in, "/sweep/values", &nvals, err)))
+        return UTIL_EINPUT;
     r->G = (int)nv;
     r->S = (int)nm;
     hsize_t dims[8];
     int rank;
-    if (!(r->complete = output_read_doubles(r->f, "/sweep/complete", dims, &rank, err)))
-        return util_err_prefix(err, "%s", path);
-    r->n_points = dims[0];
+    r->n_points = output_reader_points(r->in);
+    r->complete = util_malloc((r->n_points + 1) * sizeof(double));
+    for (size_t p = 0; p < r->n_points; p++)
+        r->complete[p] = output_reader_complete(r->in)[p];
     for (size_t k = 0; k < N_NEEDED; k++) {
         char p[128];
         snprintf(p, sizeof p, "/summary/%s", NEEDED[k]);
         r->name[r->n] = NEEDED[k];
-        if (!(r->d[r->n++] = output_read_doubles(r->f, p, dims, &rank, err)))
-            return util_err_prefix(err, "%s", path);
+        if (!(r->d[r->n++] = output_reader_doubles(r->in, p, dims, &rank, err)))
+            return UTIL_EINPUT;
         if (dims[0] != r->n_points)
             return util_err_set(err, UTIL_EINPUT, "%s: dataset %s has %llu points, expected %zu",
                                 path, p, (unsigned long long)dims[0], r->n_points);
@@ -82,8 +84,7 @@ static int load(report *r, const char *path, util_err *err)
 
 static void unload(report *r)
 {
-    if (r->f >= 0)
-        H5Fclose(r->f);
+    output_reader_close(r->in);
     for (int k = 0; k < r->n; k++)
         free(r->d[k]);
     /* output_read_strings ends each list with NULL: free by that, not by
@@ -308,14 +309,14 @@ int cmd_report(int argc, char **argv)
     for (size_t p = 0; p < r.n_points; p++)
         done += r.complete[p] != 0;
     printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", path,
-           r.n_points, done, output_read_int_attr(r.f, "/sweep", "replicates"));
+           r.n_points, done, (long long)output_reader_replicates(r.in));
     printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃)\n");
     if (r.n_points <= 8 || r.G == 0)
         for (size_t p = 0; p < r.n_points; p++)
             print_point(&r, p);
     else
         print_compact(&r);
-    rc = report_game_table(r.f);
+    rc = report_game_table(output_reader_file(r.in));
     unload(&r);
     return rc;
 }

@@ -100,8 +100,9 @@ static const cli_opt run_opts[R_N] = {
     [R_RESUME] = {"--resume", NULL, NULL, NULL, NULL,
                   "continue an interrupted run from OUT.h5.part (same config and shard)", 0},
     [R_FORCE] = {"--force", NULL, NULL, NULL, NULL,
-                 "replace an existing OUT.h5 (and start over an existing OUT.h5.part), and run "
-                 "even when the memory or disk estimate says it will not fit", 0},
+                 "replace an existing OUT.h5; without --resume, also start over an "
+                 "interrupted run's OUT.h5.part; and run even when the memory or disk estimate "
+                 "says it will not fit", 0},
     [R_QUIET] = {"--quiet", "-q", NULL, NULL, NULL, "no progress messages", 0},
 };
 const cli_cmd cmd_run_spec = {
@@ -145,9 +146,6 @@ static int parse_args(int argc, char **argv, run_args *a)
     free(pos);
     if (rc)
         return rc;
-    if (a->resume && a->force)
-        return cli_fail(&cmd_run_spec, "--resume and --force exclude each other (--resume "
-                        "continues OUT.h5.part, --force starts over)");
     if (!a->threads)
         a->threads = omp_get_max_threads();
     return a->shard_given ? 0 : shard_from_slurm(a);
@@ -285,12 +283,19 @@ static int check_output_path(const char *out, util_err *err)
     return rc;
 }
 
-/* Without --resume or --force, neither a finished OUT.h5 nor an interrupted
- * run's OUT.h5.part is replaced. */
+/* Without --force, neither a finished OUT.h5 nor (without --resume) an
+ * interrupted run's OUT.h5.part is replaced. */
 static int refuse_existing(const run_args *a, const char *part, util_err *err)
 {
-    if (a->resume || a->force)
+    if (a->force)
         return UTIL_OK;
+    if (a->resume) { /* a .part next to a finished OUT.h5 would replace it at the end */
+        if (access(part, F_OK) == 0 && access(a->out, F_OK) == 0)
+            return util_err_set(err, UTIL_EINPUT,
+                                "%s exists, and resuming %s would replace it when done; "
+                                "add --force to allow that", a->out, part);
+        return UTIL_OK;
+    }
     if (cli_check_new_output("-o", a->out, 0, err))
         return UTIL_EINPUT;
     if (access(part, F_OK) == 0)

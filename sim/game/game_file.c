@@ -431,7 +431,7 @@ int game_write_file(const char *path, util_err *err)
     game_ctx x;
     memset(&x, 0, sizeof x);
     x.pp = util_malloc(sizeof *x.pp);
-    char *yaml = output_read_str_attr(f, "/config", "yaml");
+    char *yaml = output_read_config_yaml(f);
     config *c = yaml ? config_load_string(yaml, path, err) : NULL;
     int rc = UTIL_OK;
     if (!c)

@@ -1,10 +1,14 @@
 /*
- * io/output.c — HDF5 result files (see output.h for the layout). Units of each
- * dataset are in its `description` attribute; every dataset also carries
- * `dims`, the comma-separated names of its axes.
+ * io/output.c — writing HDF5 result files (see output.h for the layout).
+ * Units of each dataset are in its `description` and CF `units` attributes;
+ * every dataset also carries `dims`, the comma-separated names of its axes,
+ * and is attached to the dimension scales of those axes (netCDF-4 readers
+ * and xarray see named, labelled dimensions). Checked reading is in
+ * output_read.c.
  */
 #define _DEFAULT_SOURCE
 #include "io/output.h"
+#include "io/output_internal.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -16,6 +20,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_version.h>
+#include <hdf5_hl.h>
 
 #include "base/metrics.h"
 
@@ -126,18 +131,6 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
 };
 
-struct output {
-    hid_t file;
-    char *path;
-    size_t n_points;
-    int R;
-    hsize_t ax_len[4];
-    unsigned char *complete;
-    double *buf;
-    size_t buf_len;
-    double *scratch;
-};
-
 /* ---- small HDF5 helpers ------------------------------------------------- */
 
 static int h5_fail(util_err *err, const char *what, const char *path)
@@ -145,10 +138,23 @@ static int h5_fail(util_err *err, const char *what, const char *path)
     return util_err_set(err, UTIL_ERUNTIME, "%s: HDF5 failed to %s", path, what);
 }
 
+/* Variable-length UTF-8: the type of the descriptive attributes (h5py reads
+ * them as str). arenasim itself never reads variable-length data of a
+ * format-2 file: HDF5 does not check the global heap that holds it. */
 static hid_t str_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
     H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+/* Fixed-length UTF-8 strings of `size` bytes (labels, the stored config). */
+static hid_t fixed_str_type(size_t size)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, size ? size : 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
     H5Tset_cset(t, H5T_CSET_UTF8);
     return t;
 }
@@ -189,31 +195,264 @@ int output_set_provenance(output *o, const char *name, const char *value)
     return rc < 0 ? -1 : 0;
 }
 
-char *output_read_str_attr(hid_t file, const char *obj, const char *name)
+/* CF units from the description's closing parenthesis ("(arena points)",
+ * "(ranks)", "(count)"); "1" (dimensionless) otherwise. */
+static const char *units_of(const char *desc)
 {
-    char *out = NULL;
-    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t t = H5Aget_type(a);
-    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
-        char *v = NULL;
-        hid_t mt = H5Tcopy(t);
-        if (H5Aread(a, mt, &v) >= 0 && v) {
-            out = util_strdup(v);
-            H5free_memory(v);
-        }
-        H5Tclose(mt);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-    return out;
+    static const char *const known[] = {"arena points", "ranks", "count", "log-odds per sd"};
+    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+        if (strstr(desc, known[k]))
+            return known[k];
+    return "1";
 }
 
-/* Create dataset `path` (and its groups) of `type` and shape[rank], write
- * `data` whole unless it is NULL or empty, and label it with the `dims` and
- * `description` attributes. Returns 0 or −1. */
-static int put_dataset(hid_t file, const char *path, hid_t type, int rank, const hsize_t *shape,
+/* CF long_name: the description up to its parenthesised units. */
+static void set_cf_attrs(hid_t d, const char *desc)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s", desc);
+    char *paren = strstr(name, " (");
+    if (paren && paren != name)
+        *paren = '\0';
+    set_str_attr(d, "long_name", name);
+    set_str_attr(d, "units", units_of(desc));
+}
+
+/* Dataset creation properties: one chunk per point (or the whole dataset),
+ * shuffle + deflate for numbers, and Fletcher-32 last so that it is checked
+ * first on reading: a damaged chunk is a read error, never a wrong value. */
+static hid_t data_dcpl(int rank, const hsize_t *chunk, int compress)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, rank, chunk);
+    if (compress) {
+        H5Pset_shuffle(dcpl);
+        H5Pset_deflate(dcpl, 4);
+    }
+    H5Pset_fletcher32(dcpl);
+    return dcpl;
+}
+
+static const output_axis *find_axis(const output *o, const char *name)
+{
+    for (int k = 0; k < o->n_axes; k++)
+        if (!strcmp(o->axes[k].name, name))
+            return &o->axes[k];
+    return NULL;
+}
+
+static void add_axis(output *o, const char *name, const char *const *labels, size_t n)
+{
+    if (find_axis(o, name) || o->n_axes >= (int)(sizeof o->axes / sizeof o->axes[0]))
+        return;
+    output_axis *a = &o->axes[o->n_axes++];
+    a->name = util_strdup(name);
+    a->n = n;
+    a->labels = util_calloc(n + 1, sizeof *a->labels);
+    for (size_t k = 0; k < n; k++)
+        a->labels[k] = util_strdup(labels[k] ? labels[k] : "");
+}
+
+static int put_dataset(output *o, const char *path, hid_t type, int rank, const hsize_t *shape,
+                       hid_t dcpl, const void *data, const char *dims, const char *desc);
+
+/* 1-D fixed-length strings (chunked, checksummed), `_Encoding` for netCDF
+ * readers (xarray decodes them to str). */
+static int put_labels(output *o, const char *path, const char *const *v, hsize_t n,
+                      const char *dims, const char *desc)
+{
+    size_t size = 1;
+    for (hsize_t k = 0; k < n; k++)
+        if (v[k] && strlen(v[k]) + 1 > size)
+            size = strlen(v[k]) + 1;
+    char *buf = util_calloc((size_t)n * size + 1, 1);
+    for (hsize_t k = 0; k < n; k++)
+        if (v[k])
+            memcpy(buf + (size_t)k * size, v[k], strlen(v[k]));
+    hid_t t = fixed_str_type(size);
+    hid_t dcpl = n ? data_dcpl(1, &n, 0) : H5P_DEFAULT;
+    int rc = put_dataset(o, path, t, 1, &n, dcpl, buf, dims, desc);
+    if (!rc) {
+        hid_t d = H5Dopen2(o->file, path, H5P_DEFAULT);
+        rc = d < 0 || set_str_attr(d, "_Encoding", "utf-8") < 0;
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    if (dcpl != H5P_DEFAULT)
+        H5Pclose(dcpl);
+    H5Tclose(t);
+    free(buf);
+    return rc ? -1 : 0;
+}
+
+/* A 0..n−1 index scale (point, replicate, unlabelled axes). */
+static int put_index(output *o, const char *path, hsize_t n, const char *desc)
+{
+    long long *v = util_malloc(((size_t)n + 1) * sizeof *v);
+    for (hsize_t k = 0; k < n; k++)
+        v[k] = (long long)k;
+    const char *base = strrchr(path, '/') + 1;
+    hid_t dcpl = n ? data_dcpl(1, &n, 0) : H5P_DEFAULT;
+    int rc = put_dataset(o, path, H5T_NATIVE_LLONG, 1, &n, dcpl, v, base, desc);
+    if (dcpl != H5P_DEFAULT)
+        H5Pclose(dcpl);
+    free(v);
+    return rc;
+}
+
+/* Name of sweep axis `a` as a netCDF variable: its config path with '/' and
+ * blanks replaced ('/' separates HDF5 groups, blanks separate the names of
+ * the CF `coordinates` attribute). */
+static void coord_name(const config *c, int a, char *out, size_t n)
+{
+    snprintf(out, n, "%s", config_axis_name(c, a));
+    for (char *p = out; *p; p++)
+        if (*p == '/' || *p == ' ' || *p == '\t')
+            *p = '_';
+}
+
+/* Each sweep axis's values as a coordinate variable along `point` of group
+ * `g` (numbers when every value is numeric, else the values as written). */
+static int put_sweep_coords(output *o, const char *g)
+{
+    int rc = 0, na = config_n_axes(o->c);
+    hsize_t np = o->n_points;
+    o->in_coords = 1;
+    for (int a = 0; a < na && !rc; a++) {
+        char name[256], path[512], desc[400];
+        coord_name(o->c, a, name, sizeof name);
+        snprintf(path, sizeof path, "%s/%s", g, name);
+        snprintf(desc, sizeof desc, "value of the sweep axis %s at each point", config_axis_name(o->c, a));
+        double *num = util_malloc(((size_t)np + 1) * sizeof *num);
+        const char **txt = util_calloc((size_t)np + 1, sizeof *txt);
+        int numeric = 1;
+        for (size_t p = 0; p < np; p++) {
+            txt[p] = config_axis_value(o->c, a, p);
+            numeric &= config_axis_numeric(o->c, a, p, &num[p]) != 0;
+        }
+        if (numeric) {
+            hid_t dcpl = np ? data_dcpl(1, &np, 0) : H5P_DEFAULT;
+            rc = put_dataset(o, path, H5T_NATIVE_DOUBLE, 1, &np, dcpl, num, "point", desc);
+            if (dcpl != H5P_DEFAULT)
+                H5Pclose(dcpl);
+        } else
+            rc = put_labels(o, path, txt, np, "point", desc);
+        free(num);
+        free(txt);
+    }
+    o->in_coords = 0;
+    return rc;
+}
+
+/* Labels of axis `name` from /axes of the file (written by this module as
+ * fixed-length strings), registered; NULL when the file has none. */
+static const output_axis *axis_from_file(output *o, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/axes/%s", name);
+    if (H5Lexists(o->file, "/axes", H5P_DEFAULT) <= 0 || H5Lexists(o->file, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(o->file, path, H5P_DEFAULT);
+    hid_t t = d >= 0 ? H5Dget_type(d) : -1, sp = d >= 0 ? H5Dget_space(d) : -1;
+    const output_axis *a = NULL;
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    size_t size = t >= 0 ? H5Tget_size(t) : 0;
+    if (n >= 0 && t >= 0 && H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0 &&
+        size > 0 && size < 4096 && n < (1 << 20)) {
+        char *buf = util_calloc((size_t)n * size + 1, 1);
+        const char **v = util_calloc((size_t)n + 1, sizeof *v);
+        char **own = util_calloc((size_t)n + 1, sizeof *own);
+        if (!n || H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
+            for (hssize_t k = 0; k < n; k++) {
+                own[k] = util_calloc(size + 1, 1);
+                memcpy(own[k], buf + (size_t)k * size, size);
+                v[k] = own[k];
+            }
+            add_axis(o, name, v, (size_t)n);
+            a = find_axis(o, name);
+            for (hssize_t k = 0; k < n; k++)
+                free(own[k]);
+        }
+        free(own);
+        free(v);
+        free(buf);
+    }
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    return a;
+}
+
+/* Make sure group `g` holds the dimension scale `name` of length n: labels
+ * of a known axis, else an index; the `point` scale brings the sweep
+ * coordinates along (outside /sweep, which holds them as a table). */
+static int ensure_scale(output *o, const char *g, const char *name, hsize_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", g, name);
+    if (H5Lexists(o->file, path, H5P_DEFAULT) > 0)
+        return 0;
+    const output_axis *a = find_axis(o, name);
+    if (!a)
+        a = axis_from_file(o, name);
+    if (a && a->n == n) {
+        char desc[128];
+        snprintf(desc, sizeof desc, "labels of the %s axis (dimension scale)", name);
+        return put_labels(o, path, (const char *const *)a->labels, n, name, desc);
+    }
+    if (!strcmp(name, "point")) {
+        int rc = put_index(o, path, n, "sweep point (0-based; parameter values in /sweep)");
+        if (!rc && o->c && strcmp(g, "/sweep") != 0)
+            rc = put_sweep_coords(o, g);
+        return rc;
+    }
+    if (!strcmp(name, "replicate"))
+        return put_index(o, path, n, "replicate (0-based)");
+    return put_index(o, path, n, "index along this axis (0-based)");
+}
+
+/* Attach a dimension scale to every axis of dataset d (named in `dims`); a
+ * 1-D dataset named like its axis is that axis's scale. Data along `point`
+ * name the sweep coordinates (CF `coordinates`). */
+static int attach_scales(output *o, hid_t d, const char *path, int rank, const hsize_t *shape,
+                         const char *dims)
+{
+    char g[256], list[256];
+    const char *base = strrchr(path, '/');
+    if (!base || base == path || (size_t)(base - path) >= sizeof g)
+        return 0; /* only datasets inside a group have scales */
+    snprintf(g, sizeof g, "%.*s", (int)(base - path), path);
+    base++;
+    snprintf(list, sizeof list, "%s", dims);
+    if (rank == 1 && !strcmp(list, base))
+        return H5DSset_scale(d, base) < 0 ? -1 : 0;
+    int k = 0, rc = 0, along_point = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok && k < rank && !rc;
+         tok = strtok_r(NULL, ",", &save), k++) {
+        along_point |= !strcmp(tok, "point");
+        if ((rc = ensure_scale(o, g, tok, shape[k])))
+            break;
+        char sp[512];
+        snprintf(sp, sizeof sp, "%s/%s", g, tok);
+        hid_t s = H5Dopen2(o->file, sp, H5P_DEFAULT);
+        rc = s < 0 || H5DSattach_scale(d, s, (unsigned)k) < 0;
+        if (s >= 0)
+            H5Dclose(s);
+    }
+    if (!rc && along_point && !o->in_coords && o->coords && o->coords[0] &&
+        strcmp(g, "/sweep") != 0)
+        rc = set_str_attr(d, "coordinates", o->coords) < 0;
+    return rc ? -1 : 0;
+}
+
+/* The one helper that creates every dataset: dataset `path` (and its groups)
+ * of `type` and shape[rank], written whole unless `data` is NULL, labelled
+ * with `dims`, `description`, CF `long_name` and `units`, and attached to
+ * the dimension scales of its group (created on first use). 0 or −1. */
+static int put_dataset(output *o, const char *path, hid_t type, int rank, const hsize_t *shape,
                        hid_t dcpl, const void *data, const char *dims, const char *desc)
 {
     hsize_t total = 1;
@@ -222,11 +461,14 @@ static int put_dataset(hid_t file, const char *path, hid_t type, int rank, const
     hid_t sp = H5Screate_simple(rank, shape, NULL);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t d = H5Dcreate2(file, path, type, sp, lcpl, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(o->file, path, type, sp, lcpl, dcpl, H5P_DEFAULT);
     int rc = d < 0 || (data && total && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0);
     if (d >= 0) {
         set_str_attr(d, "dims", dims);
         set_str_attr(d, "description", desc);
+        set_cf_attrs(d, desc);
+        if (!rc)
+            rc = attach_scales(o, d, path, rank, shape, dims) < 0;
         H5Dclose(d);
     }
     H5Pclose(lcpl);
@@ -234,26 +476,78 @@ static int put_dataset(hid_t file, const char *path, hid_t type, int rank, const
     return rc ? -1 : 0;
 }
 
-static int write_strings(hid_t file, const char *path, const char *const *v, hsize_t n,
-                         const char *dims, const char *desc)
+/* Labels of an axis: /axes/NAME is the axis's scale there, and every group
+ * whose datasets use the axis gets a copy as its own scale. */
+static int write_axis(output *o, const char *name, const char *const *v, hsize_t n,
+                      const char *desc)
 {
-    hid_t t = str_type();
-    int rc = put_dataset(file, path, t, 1, &n, H5P_DEFAULT, v, dims, desc);
+    char path[256];
+    snprintf(path, sizeof path, "/axes/%s", name);
+    add_axis(o, name, v, (size_t)n);
+    return put_labels(o, path, v, n, name, desc);
+}
+
+/* A text stored for arenasim to read back: one fixed-length string, chunked
+ * with a checksum. */
+static int put_text(output *o, const char *path, const char *text)
+{
+    hsize_t one = 1;
+    hid_t t = fixed_str_type(strlen(text) + 1), sp = H5Screate_simple(1, &one, NULL);
+    hid_t dcpl = data_dcpl(1, &one, 1);
+    hid_t d = H5Dcreate2(o->file, path, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
     H5Tclose(t);
-    return rc;
+    return rc ? -1 : 0;
+}
+
+/* A writing context for a file opened elsewhere (groups written after the
+ * points): axes it does not know are read from /axes of the file. */
+static void put_context(output *o, hid_t file)
+{
+    memset(o, 0, sizeof *o);
+    o->file = file;
+    /* objects created now get checksummed headers like the rest of the file */
+    H5Fset_libver_bounds(file, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+}
+
+static void put_context_free(output *o)
+{
+    for (int k = 0; k < o->n_axes; k++) {
+        for (size_t i = 0; i < o->axes[k].n; i++)
+            free(o->axes[k].labels[i]);
+        free(o->axes[k].labels);
+        free(o->axes[k].name);
+    }
 }
 
 int output_put_array(hid_t file, const char *path, int is_int, int rank, const hsize_t *shape,
                      const void *data, const char *dims, const char *desc)
 {
-    return put_dataset(file, path, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, rank, shape,
-                       H5P_DEFAULT, data, dims, desc);
+    output o;
+    put_context(&o, file);
+    hsize_t total = 1;
+    for (int k = 0; k < rank; k++)
+        total *= shape[k];
+    hid_t dcpl = total ? data_dcpl(rank, shape, 1) : H5Pcreate(H5P_DATASET_CREATE);
+    int rc = put_dataset(&o, path, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, rank, shape, dcpl,
+                         data, dims, desc);
+    H5Pclose(dcpl);
+    put_context_free(&o);
+    return rc;
 }
 
 int output_put_strings(hid_t file, const char *path, const char *const *v, size_t n,
                        const char *dims, const char *desc)
 {
-    return write_strings(file, path, v, (hsize_t)n, dims, desc);
+    output o;
+    put_context(&o, file);
+    int rc = put_labels(&o, path, v, (hsize_t)n, dims, desc);
+    put_context_free(&o);
+    return rc;
 }
 
 /* Dataset shape for (point[, replicate], ax0, ax1). */
@@ -294,10 +588,7 @@ static int create_dataset(output *o, const char *path, hid_t type, int per_rep, 
     hsize_t total = 1;
     for (int k = 0; k < rank; k++)
         total *= dims[k];
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    double nan = NAN;
-    int zero = 0;
-    H5Pset_fill_value(dcpl, type, type == H5T_NATIVE_DOUBLE ? (void *)&nan : (void *)&zero);
+    hid_t dcpl = H5P_DEFAULT;
     if (total > 0) {
         /* one chunk per point, capped near 1 MiB along the replicate axis */
         hsize_t inner = trail_len(o, ax);
@@ -308,17 +599,23 @@ static int create_dataset(output *o, const char *path, hid_t type, int per_rep, 
             hsize_t r = (1u << 20) / (inner * 8);
             chunk[1] = r < 1 ? 1 : r;
         }
-        H5Pset_chunk(dcpl, rank, chunk);
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, 4);
-    }
-    int rc = put_dataset(o->file, path, type, rank, dims, dcpl, NULL, dimstr, desc);
+        dcpl = data_dcpl(rank, chunk, 1);
+    } else
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    double nan = NAN;
+    int zero = 0;
+    H5Pset_fill_value(dcpl, type, type == H5T_NATIVE_DOUBLE ? (void *)&nan : (void *)&zero);
+    int rc = put_dataset(o, path, type, rank, dims, dcpl, NULL, dimstr, desc);
     H5Pclose(dcpl);
+    if (!rc) {
+        o->data = util_realloc(o->data, (o->n_data + 1) * sizeof *o->data);
+        o->data[o->n_data++] = util_strdup(path);
+    }
     return rc;
 }
 
 /* Write the slice of point p ([p, ...] with the given trailing count). */
-static int write_slice(hid_t file, const char *path, size_t p, hid_t memtype, const void *buf)
+int output_write_slice(hid_t file, const char *path, size_t p, hid_t memtype, const void *buf)
 {
     hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
     if (d < 0)
@@ -396,7 +693,9 @@ static int write_config_group(output *o, const config *c)
     set_str_attr(g, "yaml", config_resolved_yaml(c));
     set_str_attr(g, "hash", hash);
     H5Gclose(g);
-    return 0;
+    /* the same two strings, checksummed, for arenasim to read back */
+    return put_text(o, "/config/yaml", config_resolved_yaml(c)) |
+           put_text(o, "/config/hash", hash);
 }
 
 static int write_sweep(output *o, const config *c, const output_meta *m)
@@ -406,34 +705,52 @@ static int write_sweep(output *o, const config *c, const output_meta *m)
     const char **names = util_calloc((size_t)na + 1, sizeof *names);
     for (int a = 0; a < na; a++)
         names[a] = config_axis_name(c, a);
-    int rc = write_strings(o->file, "/sweep/axis_names", names, nax, "axis",
-                           "sweep axes: config paths of the swept parameters");
+    add_axis(o, "axis", names, (size_t)na);
+    int rc = put_labels(o, "/sweep/axis_names", names, nax, "axis",
+                        "sweep axes: config paths of the swept parameters");
     free(names);
     const char **vals = util_calloc(np * nax + 1, sizeof *vals);
     double *num = util_malloc((np * nax + 1) * sizeof(double));
+    size_t size = 1;
     for (size_t p = 0; p < np; p++)
         for (int a = 0; a < na; a++) {
-            vals[p * nax + (size_t)a] = config_axis_value(c, a, p);
+            const char *v = config_axis_value(c, a, p);
+            vals[p * nax + (size_t)a] = v;
+            size = strlen(v) + 1 > size ? strlen(v) + 1 : size;
             if (!config_axis_numeric(c, a, p, &num[p * nax + (size_t)a]))
                 num[p * nax + (size_t)a] = NAN;
         }
-    hsize_t dims[2] = {np, nax};
-    hid_t t = str_type();
-    rc |= put_dataset(o->file, "/sweep/values", t, 2, dims, H5P_DEFAULT, vals, "point,axis",
+    char *fixed = util_calloc(np * nax * size + 1, 1);
+    for (size_t k = 0; k < np * nax; k++)
+        memcpy(fixed + k * size, vals[k], strlen(vals[k]));
+    hsize_t dims[2] = {np, nax}, one = np ? np : 1;
+    hid_t t = fixed_str_type(size);
+    hid_t dcpl2 = np * nax != 0 ? data_dcpl(2, dims, 1) : H5Pcreate(H5P_DATASET_CREATE);
+    hid_t dcpl1 = np ? data_dcpl(1, &one, 0) : H5Pcreate(H5P_DATASET_CREATE);
+    rc |= put_dataset(o, "/sweep/values", t, 2, dims, dcpl2, fixed, "point,axis",
                       "value of each sweep axis at each point, as written in the config");
-    rc |= put_dataset(o->file, "/sweep/values_numeric", H5T_NATIVE_DOUBLE, 2, dims, H5P_DEFAULT,
-                      num, "point,axis", "numeric value of each sweep axis (NaN for categorical axes)");
-    rc |= put_dataset(o->file, "/sweep/complete", H5T_NATIVE_UCHAR, 1, &np, H5P_DEFAULT,
-                      o->complete, "point", "1 when the point's results are complete in this file");
+    hid_t d = H5Dopen2(o->file, "/sweep/values", H5P_DEFAULT);
+    rc |= d < 0 || set_str_attr(d, "_Encoding", "utf-8") < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    rc |= put_dataset(o, "/sweep/values_numeric", H5T_NATIVE_DOUBLE, 2, dims, dcpl2, num,
+                      "point,axis", "numeric value of each sweep axis (NaN for categorical axes)");
+    rc |= put_dataset(o, "/sweep/complete", H5T_NATIVE_UCHAR, 1, &np, dcpl1, o->complete,
+                      "point", "1 when the point's results are complete in this file");
+    H5Pclose(dcpl1);
+    H5Pclose(dcpl2);
     /* linked axes (sweep.axes[].paths) share a grid dimension */
     int *dim = util_calloc((size_t)na + 1, sizeof *dim);
-    for (int a = 0, d = -1; a < na; a++)
-        dim[a] = config_axis_lead(c, a) == a ? ++d : d;
-    rc |= put_dataset(o->file, "/sweep/axis_dim", H5T_NATIVE_INT, 1, &nax, H5P_DEFAULT, dim,
+    for (int a = 0, dd = -1; a < na; a++)
+        dim[a] = config_axis_lead(c, a) == a ? ++dd : dd;
+    hid_t dcpl3 = nax ? data_dcpl(1, &nax, 0) : H5Pcreate(H5P_DATASET_CREATE);
+    rc |= put_dataset(o, "/sweep/axis_dim", H5T_NATIVE_INT, 1, &nax, dcpl3, dim,
                       "axis", "grid dimension of each axis, 0-based, last fastest; linked axes "
                       "(set together) share one; with mode zip the axes walk together");
+    H5Pclose(dcpl3);
     free(dim);
     H5Tclose(t);
+    free(fixed);
     free(vals);
     free(num);
     hid_t g = H5Gopen2(o->file, "/sweep", H5P_DEFAULT);
@@ -456,16 +773,13 @@ static int write_axes(output *o, const arena_scenario *s)
         arena_slot_name(s, m, names[m], sizeof names[m]);
         ptr[m] = names[m];
     }
-    rc |= write_strings(o->file, "/axes/model", ptr, (hsize_t)S, "model",
-                        "model slots: the public models, then per gaming vendor its listed variant and its released model");
+    rc |= write_axis(o, "model", ptr, (hsize_t)S,
+                     "model slots: the public models, then per gaming vendor its listed variant and its released model");
     for (int g = 0; g < p->n_gaming; g++)
         ptr[g] = p->gaming[g].vendor;
-    rc |= write_strings(o->file, "/axes/vendor", ptr, (hsize_t)p->n_gaming, "vendor",
-                        "gaming vendors");
-    rc |= write_strings(o->file, "/axes/estimator", params_estimator_names, EST_N, "estimator",
-                        "leaderboard estimators");
-    rc |= write_strings(o->file, "/axes/feature", params_feature_names, FEAT_N, "feature",
-                        "response style features");
+    rc |= write_axis(o, "vendor", ptr, (hsize_t)p->n_gaming, "gaming vendors");
+    rc |= write_axis(o, "estimator", params_estimator_names, EST_N, "leaderboard estimators");
+    rc |= write_axis(o, "feature", params_feature_names, FEAT_N, "response style features");
     free(names);
     free(ptr);
     return rc;
@@ -480,10 +794,11 @@ static output *output_new(const config *c, const arena_scenario *s)
     o->ax_len[AX_EST] = EST_N;
     o->ax_len[AX_FEAT] = FEAT_N;
     o->ax_len[AX_VENDOR] = (hsize_t)s->p->n_gaming;
-    o->complete = util_calloc(o->n_points, 1);
+    o->complete = util_calloc(o->n_points + 1, 1);
     o->buf_len = (size_t)o->R * EST_N * (size_t)(s->n_slots > FEAT_N ? s->n_slots : FEAT_N);
     o->buf = util_malloc(o->buf_len * sizeof(double));
     o->scratch = util_malloc(((size_t)o->R + 1) * 3 * sizeof(double));
+    o->file = -1;
     return o;
 }
 
@@ -491,6 +806,16 @@ static void output_free(output *o)
 {
     if (!o)
         return;
+    for (int k = 0; k < o->n_axes; k++) {
+        for (size_t i = 0; i < o->axes[k].n; i++)
+            free(o->axes[k].labels[i]);
+        free(o->axes[k].labels);
+        free(o->axes[k].name);
+    }
+    for (size_t k = 0; k < o->n_data; k++)
+        free(o->data[k]);
+    free(o->data);
+    free(o->coords);
     free(o->path);
     free(o->complete);
     free(o->buf);
@@ -498,19 +823,67 @@ static void output_free(output *o)
     free(o);
 }
 
-output *output_create(const char *path, const config *c, const arena_scenario *s,
+/* The names of the sweep coordinates, as the CF `coordinates` attribute
+ * lists them. */
+static char *coords_list(const config *c)
+{
+    size_t len = 1;
+    char name[256];
+    for (int a = 0; a < config_n_axes(c); a++) {
+        coord_name(c, a, name, sizeof name);
+        len += strlen(name) + 1;
+    }
+    char *s = util_calloc(len, 1);
+    for (int a = 0; a < config_n_axes(c); a++) {
+        coord_name(c, a, name, sizeof name);
+        if (a)
+            strcat(s, " ");
+        strcat(s, name);
+    }
+    return s;
+}
+
+/* Format 2: HDF5's 1.8 file format (superblock 2, object headers and group
+ * indexes with checksums), so damage is a read error instead of a wrong
+ * value or a crash. Not the 1.10 format: its superblock marks a file open
+ * for writing, so a killed run's .part could not be reopened, nor read
+ * while a run writes it. */
+static hid_t create_file(const char *path)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+    hid_t f;
+    if (path)
+        f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    else {
+        char name[64];
+        static unsigned long count; /* distinct names for in-memory files */
+        snprintf(name, sizeof name, "arenasim-layout-%ld-%lu", (long)getpid(), count++);
+        H5Pset_fapl_core(fapl, 1 << 16, 0);
+        f = H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    }
+    H5Pclose(fapl);
+    return f;
+}
+
+static output *create(const char *path, const config *c, const arena_scenario *s,
                       const output_meta *meta, util_err *err)
 {
     output *o = output_new(c, s);
-    o->path = util_strdup(path);
-    o->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    o->path = util_strdup(path ? path : "(layout in memory)");
+    o->file = create_file(path);
     if (o->file < 0) {
-        h5_fail(err, "create the file", path);
+        h5_fail(err, "create the file", o->path);
         output_free(o);
         return NULL;
     }
-    int rc = write_provenance(o, c, meta) | write_config_group(o, c) | write_sweep(o, c, meta) |
-             write_axes(o, s);
+    o->c = c;
+    o->coords = coords_list(c);
+    hid_t root = H5Gopen2(o->file, "/", H5P_DEFAULT);
+    int rc = set_int_attr(root, "format_version", OUTPUT_FORMAT_VERSION) < 0;
+    H5Gclose(root);
+    rc |= write_provenance(o, c, meta) | write_config_group(o, c) | write_sweep(o, c, meta) |
+          write_axes(o, s);
     char p[128];
     for (size_t k = 0; k < N_RESULTS && !rc; k++) {
         const result_spec *r = &results[k];
@@ -522,8 +895,9 @@ output *output_create(const char *path, const config *c, const arena_scenario *s
         snprintf(p, sizeof p, "/summary/%s", summaries[k].name);
         rc |= create_dataset(o, p, H5T_NATIVE_DOUBLE, 0, summaries[k].ax, summaries[k].desc);
     }
+    o->c = NULL;
     if (rc || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
-        h5_fail(err, "lay out the result file", path);
+        h5_fail(err, "lay out the result file", o->path);
         H5Fclose(o->file);
         output_free(o);
         return NULL;
@@ -531,68 +905,33 @@ output *output_create(const char *path, const config *c, const arena_scenario *s
     return o;
 }
 
-static int read_uchar(hid_t file, const char *path, unsigned char *v, size_t n)
+output *output_create(const char *path, const config *c, const arena_scenario *s,
+                      const output_meta *meta, util_err *err)
 {
-    hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t sp = H5Dget_space(d);
-    hssize_t m = H5Sget_simple_extent_npoints(sp);
-    int rc = (m != (hssize_t)n || H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) ? -1 : 0;
-    H5Sclose(sp);
-    H5Dclose(d);
-    return rc;
+    return create(path, c, s, meta, err);
 }
 
-output *output_open_resume(const char *path, const config *c, const output_meta *meta,
-                           int *unreadable, util_err *err)
+output *output_create_layout(const char *path, const config *c, const output_meta *meta,
+                             util_err *err)
 {
-    util_err e2;
-    hid_t f = output_open_read(path, err);
-    *unreadable = f < 0;
-    if (f < 0)
-        return NULL;
-    H5Fclose(f);
     params *p0 = util_malloc(sizeof *p0);
     arena_scenario s;
     output *o = NULL;
-    if (config_point(c, 0, p0, &e2) || arena_scenario_init(&s, p0, &e2)) {
-        util_err_set(err, UTIL_ERUNTIME, "%s", e2.msg);
-        free(p0);
-        return NULL;
+    if (config_point(c, 0, p0, err) == 0 && arena_scenario_init(&s, p0, err) == 0) {
+        o = create(path, c, &s, meta, err);
+        arena_scenario_free(&s);
     }
-    o = output_new(c, &s);
-    arena_scenario_free(&s);
     free(p0);
-    o->path = util_strdup(path);
-    o->file = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    char *hash = o->file >= 0 ? output_read_str_attr(o->file, "/config", "hash") : NULL;
-    char want[32];
-    snprintf(want, sizeof want, "%016llx", (unsigned long long)config_hash(c));
-    if (!hash || strcmp(hash, want) != 0) {
-        util_err_set(err, UTIL_EINPUT,
-                     "%s: cannot resume: /config:hash is %s, the config's is %s (a different or changed config)",
-                     path, hash ? hash : "missing", want);
-        goto fail;
-    }
-    if (read_uchar(o->file, "/sweep/complete", o->complete, o->n_points) < 0) {
-        util_err_set(err, UTIL_EINPUT, "%s: dataset /sweep/complete is missing or has the wrong size", path);
-        goto fail;
-    }
-    hid_t g = H5Gopen2(o->file, "/provenance", H5P_DEFAULT);
-    char now[64];
-    utc_now(now, sizeof now);
-    set_str_attr(g, "resumed_utc", now);
-    set_str_attr(g, "resumed_command_line", meta->command_line ? meta->command_line : "");
-    H5Gclose(g);
-    free(hash);
     return o;
-fail:
-    free(hash);
+}
+
+void output_free_layout(output *o)
+{
+    if (!o)
+        return;
     if (o->file >= 0)
         H5Fclose(o->file);
     output_free(o);
-    return NULL;
 }
 
 int output_rename(output *o, const char *path)
@@ -801,13 +1140,13 @@ static int write_summary(output *o, size_t point, const arena_scenario *s, const
     char p[128];
     for (int k = 0; k < N_SUMMARY && !rc; k++) {
         snprintf(p, sizeof p, "/summary/%s", summaries[k].name);
-        rc = write_slice(o->file, p, point, H5T_NATIVE_DOUBLE, out[k]);
+        rc = output_write_slice(o->file, p, point, H5T_NATIVE_DOUBLE, out[k]);
     }
     free(mem);
     return rc;
 }
 
-static int mark_complete(output *o, size_t point)
+int output_mark_complete(output *o, size_t point)
 {
     o->complete[point] = 1;
     hid_t d = H5Dopen2(o->file, "/sweep/complete", H5P_DEFAULT);
@@ -829,7 +1168,7 @@ int output_write_point(output *o, size_t point, const arena_scenario *s, const a
         snprintf(p, sizeof p, "/results/%s", r->name);
         pack_result(o, r, res, R, o->buf);
         hid_t mt = (r->field == F_IPTR || r->field == F_IARR) ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
-        if (write_slice(o->file, p, point, mt, o->buf) < 0)
+        if (output_write_slice(o->file, p, point, mt, o->buf) < 0)
             return h5_fail(err, "write /results", o->path);
     }
     if (write_summary(o, point, s, res, R) < 0)
@@ -837,7 +1176,7 @@ int output_write_point(output *o, size_t point, const arena_scenario *s, const a
     /* Data on disk before the flag that says so (see io/resume.c). */
     if (H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_fail(err, "flush the data of a point", o->path);
-    if (mark_complete(o, point) < 0)
+    if (output_mark_complete(o, point) < 0)
         return h5_fail(err, "flush a completed point", o->path);
     return UTIL_OK;
 }
@@ -851,158 +1190,3 @@ int output_close(output *o, util_err *err)
     return rc;
 }
 
-/* ---- reading ------------------------------------------------------------ */
-
-long long output_read_int_attr(hid_t file, const char *obj, const char *name)
-{
-    long long v = -1;
-    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
-        return -1;
-    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Aread(a, H5T_NATIVE_LLONG, &v) < 0)
-        v = -1;
-    if (a >= 0)
-        H5Aclose(a);
-    return v;
-}
-
-hid_t output_open_read(const char *path, util_err *err)
-{
-    if (access(path, R_OK) != 0) {
-        util_err_set(err, UTIL_EINPUT, "%s: cannot read the file", path);
-        return -1;
-    }
-    if (H5Fis_hdf5(path) <= 0) {
-        util_err_set(err, UTIL_EINPUT, "%s: not an HDF5 file", path);
-        return -1;
-    }
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0) {
-        util_err_set(err, UTIL_EINPUT, "%s: HDF5 could not open the file (damaged or truncated?)",
-                     path);
-        return -1;
-    }
-    static const char *const need[][2] = {
-        {"/config", "/config"}, {"/sweep", "/sweep/complete"}, {"/axes", "/axes/model"},
-        {"/results", "/results/score"}, {"/summary", "/summary/score_inflation_mean"}};
-    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++)
-        if (H5Lexists(f, need[k][0], H5P_DEFAULT) <= 0 ||
-            H5Lexists(f, need[k][1], H5P_DEFAULT) <= 0) {
-            util_err_set(err, UTIL_EINPUT, "%s: missing %s (not an arenasim result file)", path,
-                         need[k][1]);
-            H5Fclose(f);
-            return -1;
-        }
-    char *yaml = output_read_str_attr(f, "/config", "yaml");
-    free(yaml);
-    if (!yaml) {
-        util_err_set(err, UTIL_EINPUT, "%s: missing attribute /config:yaml", path);
-        H5Fclose(f);
-        return -1;
-    }
-    return f;
-}
-
-double *output_read_doubles(hid_t file, const char *path, hsize_t *dims, int *rank,
-                            util_err *err)
-{
-    hid_t d = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
-    if (d < 0) {
-        util_err_set(err, UTIL_EINPUT, "dataset %s is missing", path);
-        return NULL;
-    }
-    hid_t sp = H5Dget_space(d);
-    *rank = H5Sget_simple_extent_ndims(sp);
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    hssize_t n = H5Sget_simple_extent_npoints(sp);
-    double *v = util_malloc(((size_t)n + 1) * sizeof(double));
-    if (n > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-        util_err_set(err, UTIL_EINPUT, "dataset %s could not be read as numbers", path);
-        free(v);
-        v = NULL;
-    }
-    H5Sclose(sp);
-    H5Dclose(d);
-    return v;
-}
-
-char **output_read_strings(hid_t file, const char *path, size_t *n, util_err *err)
-{
-    hid_t d = H5Lexists(file, path, H5P_DEFAULT) > 0 ? H5Dopen2(file, path, H5P_DEFAULT) : -1;
-    if (d < 0) {
-        util_err_set(err, UTIL_EINPUT, "dataset %s is missing", path);
-        return NULL;
-    }
-    hid_t sp = H5Dget_space(d), t = str_type();
-    *n = (size_t)H5Sget_simple_extent_npoints(sp);
-    char **raw = util_calloc(*n + 1, sizeof *raw), **out = util_calloc(*n + 1, sizeof *out);
-    if (*n && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
-        util_err_set(err, UTIL_EINPUT, "dataset %s could not be read as strings", path);
-        free(out);
-        out = NULL;
-    } else {
-        for (size_t k = 0; k < *n; k++)
-            out[k] = util_strdup(raw[k] ? raw[k] : "");
-        if (*n)
-            H5Dvlen_reclaim(t, sp, H5P_DEFAULT, raw);
-    }
-    free(raw);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return out;
-}
-
-static int copy_group_point(hid_t src, output *dst, const char *group, size_t point,
-                            util_err *err)
-{
-    hid_t g = H5Gopen2(src, group, H5P_DEFAULT);
-    if (g < 0)
-        return util_err_set(err, UTIL_EINPUT, "group %s is missing", group);
-    H5G_info_t info;
-    H5Gget_info(g, &info);
-    int rc = UTIL_OK;
-    for (hsize_t i = 0; i < info.nlinks && !rc; i++) {
-        char name[128], path[160];
-        H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
-        snprintf(path, sizeof path, "%s/%s", group, name);
-        hid_t d = H5Dopen2(src, path, H5P_DEFAULT);
-        hid_t fs = H5Dget_space(d), t = H5Dget_type(d);
-        int rank = H5Sget_simple_extent_ndims(fs);
-        hsize_t dims[8], start[8] = {0}, count[8], total = 1;
-        H5Sget_simple_extent_dims(fs, dims, NULL);
-        for (int k = 0; k < rank; k++) {
-            count[k] = k == 0 ? 1 : dims[k];
-            total *= count[k];
-        }
-        start[0] = point;
-        size_t esz = H5Tget_size(t);
-        void *buf = util_malloc((size_t)total * esz + 1);
-        if (total) {
-            H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-            hid_t ms = H5Screate_simple(rank, count, NULL);
-            if (H5Dread(d, t, ms, fs, H5P_DEFAULT, buf) < 0 ||
-                write_slice(dst->file, path, point, t, buf) < 0)
-                rc = util_err_set(err, UTIL_EINPUT, "dataset %s: point %zu could not be copied", path, point);
-            H5Sclose(ms);
-        }
-        free(buf);
-        H5Tclose(t);
-        H5Sclose(fs);
-        H5Dclose(d);
-    }
-    H5Gclose(g);
-    return rc;
-}
-
-int output_copy_point(hid_t src, output *dst, size_t point, util_err *err)
-{
-    int rc = copy_group_point(src, dst, "/results", point, err);
-    if (!rc)
-        rc = copy_group_point(src, dst, "/summary", point, err);
-    if (!rc && H5Fflush(dst->file, H5F_SCOPE_GLOBAL) < 0) /* data before the flag */
-        rc = h5_fail(err, "flush the data of a merged point", dst->path);
-    if (!rc && mark_complete(dst, point) < 0)
-        rc = h5_fail(err, "flush a merged point", dst->path);
-    return rc;
-}

@@ -50,18 +50,32 @@ static int grow_to_stored_eof(const char *path)
 
 /* The new file's /provenance describes the first run (started_utc,
  * command_line) and records the resume (resumed_utc, resumed_command_line). */
-static void keep_provenance(hid_t src, output *o, const output_meta *m)
+static void keep_provenance(const output_reader *src, output *o, const output_meta *m)
 {
     char now[32];
     time_t t = time(NULL);
     struct tm tm;
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    hid_t f = output_reader_file(src);
     const char *keep[] = {"started_utc", "command_line"};
     for (int k = 0; k < 2; k++) {
-        char *v = output_read_str_attr(src, "/provenance", keep[k]);
-        if (v)
-            output_set_provenance(o, keep[k], v);
-        free(v);
+        hid_t a = H5Aexists_by_name(f, "/provenance", keep[k], H5P_DEFAULT) > 0
+                      ? H5Aopen_by_name(f, "/provenance", keep[k], H5P_DEFAULT, H5P_DEFAULT)
+                      : -1;
+        hid_t t0 = a >= 0 ? H5Aget_type(a) : -1;
+        size_t n = t0 >= 0 && H5Tget_class(t0) == H5T_STRING && !H5Tis_variable_str(t0)
+                       ? H5Tget_size(t0)
+                       : 0;
+        if (n > 0 && n < 65536) {
+            char *v = util_calloc(n + 1, 1);
+            if (H5Aread(a, t0, v) >= 0)
+                output_set_provenance(o, keep[k], v);
+            free(v);
+        }
+        if (t0 >= 0)
+            H5Tclose(t0);
+        if (a >= 0)
+            H5Aclose(a);
     }
     output_set_provenance(o, "resumed_utc", now);
     output_set_provenance(o, "resumed_command_line", m->command_line ? m->command_line : "");
@@ -73,51 +87,39 @@ output *output_resume(const char *part, const char *tmp, const config *c, const 
 {
     *copied = *redone = 0;
     *damaged = 0;
-    hid_t src = output_open_read(part, err);
-    if (src < 0 && grow_to_stored_eof(part)) {
+    output_reader *src = output_open_read(part, err);
+    if (!src && grow_to_stored_eof(part)) {
         util_err_clear(err);
         src = output_open_read(part, err);
     }
-    if (src < 0) {
+    if (!src) {
         *damaged = 1;
         return NULL;
     }
-    char want[32], *hash = output_read_str_attr(src, "/config", "hash");
+    char want[32];
     snprintf(want, sizeof want, "%016llx", (unsigned long long)config_hash(c));
-    if (!hash || strcmp(hash, want) != 0) {
+    if (strcmp(output_reader_hash(src), want) != 0 ||
+        output_reader_points(src) != config_n_points(c)) {
         util_err_set(err, UTIL_EINPUT,
-                     "%s: cannot resume: /config:hash is %s, the config's is %s (a different or "
-                     "changed config)", part, hash ? hash : "missing", want);
-        free(hash);
-        H5Fclose(src);
+                     "%s: cannot resume: /config/hash is %s, the config's is %s (a different or "
+                     "changed config)", part, output_reader_hash(src), want);
+        output_reader_close(src);
         return NULL;
     }
-    free(hash);
-    hsize_t dims[8];
-    int rank;
+    const unsigned char *done = output_reader_complete(src);
     size_t np = config_n_points(c);
-    double *done = output_read_doubles(src, "/sweep/complete", dims, &rank, err);
-    if (!done || rank != 1 || dims[0] != np) {
-        if (done)
-            util_err_set(err, UTIL_EINPUT, "%s: /sweep/complete has the wrong size", part);
-        free(done);
-        H5Fclose(src);
-        *damaged = 1;
-        return NULL;
-    }
     output *o = output_create(tmp, c, s, m, err);
     if (o)
         keep_provenance(src, o, m);
     for (size_t p = 0; o && p < np; p++) {
         util_err e2;
-        if (done[p] == 0)
+        if (!done[p])
             continue;
         if (output_copy_point(src, o, p, &e2) == UTIL_OK)
             ++*copied;
         else
             ++*redone;
     }
-    free(done);
-    H5Fclose(src);
+    output_reader_close(src);
     return o;
 }

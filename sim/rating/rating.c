@@ -605,7 +605,8 @@ typedef struct {
     const double *wt;
     const double *theta;
     const double *mu, *isd;
-    int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products) */
+    int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products),
+                 3 grad+Hessian without the loss (no log1p) */
 } style_ctx;
 
 /* Accumulate rows [lo, hi) into slot s (zeroed first). Each row touches the
@@ -635,7 +636,12 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
         }
         int oc = R->outcome[i];
         double y = oc == RATING_A_WINS ? 1.0 : oc == RATING_B_WINS ? 0.0 : 0.5;
-        loss += wt * nll_one(eta, y, &prob);
+        if (c->mode == 3) { /* σ(eta) exactly as nll_one computes it */
+            double e = exp(-fabs(eta));
+            prob = eta >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+        } else {
+            loss += wt * nll_one(eta, y, &prob);
+        }
         if (c->mode == 1)
             continue;
         double res = wt * (prob - y);
@@ -783,32 +789,51 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         memcpy(w->theta, init, p * sizeof(double));
     else
         memset(w->theta, 0, p * sizeof(double));
-    style_ctx c = {rows, wt, w->theta, w->mu, w->isd, 0};
+    /* Passes build gradient and Hessian only (mode 3, no log1p per row). A
+     * trial point of the damped Newton step is accepted when the directional
+     * derivative there, g(θ + tδ)·δ, is ≤ 0: the loss is convex, so it then
+     * decreased along the whole step. Only otherwise (rare: early overshoot,
+     * or rounding at the optimum) are the losses computed (mode 1 passes) and
+     * compared as before; the accepted steps are the same as with a loss per
+     * pass, without evaluating the loss at every point. */
+    style_ctx c = {rows, wt, w->theta, w->mu, w->isd, 3}, cl = c;
+    cl.mode = 1;
     double *g = w->grad->data, *h = w->h->data, thr = tol * fmax(1.0, wsum);
-    double loss = style_pass(&c, w, threads, g, h) + style_penalize(w, w->theta, lr, lg, g, h);
+    double loss = NAN; /* at w->theta, computed on demand */
+    style_pass(&c, w, threads, g, h);
+    style_penalize(w, w->theta, lr, lg, g, h);
     for (it = 0; it < max_iter; it++) {
         if (max_abs(g, p) <= thr)
             break;
         if (newton_step(w->h, w->grad, w->fac, w->delta, pin))
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: Newton system not positive definite at iteration %d", it);
-        /* Damped step. Each trial point gets the full pass (loss, gradient,
-         * Hessian): the full step is almost always accepted, so this costs
-         * one pass over the rows per iteration. */
-        double step = 1.0, lnew = 0;
+        double step = 1.0, lnew = NAN;
         int k;
-        c.theta = w->tnew;
+        c.theta = cl.theta = w->tnew;
         for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
             for (size_t q = 0; q < p; q++)
                 w->tnew[q] = w->theta[q] + step * w->delta->data[q];
-            lnew = style_pass(&c, w, threads, g, h) + style_penalize(w, w->tnew, lr, lg, g, h);
+            style_pass(&c, w, threads, g, h);
+            style_penalize(w, w->tnew, lr, lg, g, h);
+            double slope = 0;
+            for (size_t q = 0; q < p; q++)
+                slope += g[q] * w->delta->data[q];
+            if (slope <= 0)
+                break;
+            if (isnan(loss)) {
+                cl.theta = w->theta;
+                loss = style_pass(&cl, w, threads, NULL, NULL) + style_penalize(w, w->theta, lr, lg, NULL, NULL);
+                cl.theta = w->tnew;
+            }
+            lnew = style_pass(&cl, w, threads, NULL, NULL) + style_penalize(w, w->tnew, lr, lg, NULL, NULL);
             if (lnew <= loss + 1e-12 * fabs(loss))
                 break;
         }
         if (k == RATING_MAX_HALVINGS)
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: line search failed at iteration %d", it);
         memcpy(w->theta, w->tnew, p * sizeof(double));
-        c.theta = w->theta;
-        loss = lnew;
+        c.theta = cl.theta = w->theta;
+        loss = lnew; /* NaN unless computed for this point */
     }
     if (it == max_iter)
         return util_err_set(err, UTIL_ERUNTIME, "bt_style: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
@@ -1062,7 +1087,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         for (int k = 0; k < R; k++) {
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
-                wt[i] = (double)gsl_ran_poisson(g, 1.0);
+                wt[i] = (double)rng_poisson1(g); /* exact, one uniform, no exp */
             codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
             z_ready = 1;
             if (!codes[k]) {

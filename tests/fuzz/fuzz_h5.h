@@ -71,11 +71,11 @@ static int checked(int (*fn)(int, char **), int argc, char **argv)
 static void resume(const char *path, const char *tmp)
 {
     util_err err = {0, ""};
-    hid_t f = output_open_read(path, &err);
-    if (f < 0)
+    output_reader *r = output_open_read(path, &err); /* checked: io/output.h */
+    if (!r)
         return;
-    char *yaml = output_read_str_attr(f, "/config", "yaml");
-    H5Fclose(f);
+    char *yaml = util_strdup(output_reader_yaml(r));
+    output_reader_close(r);
     config *c = yaml ? config_load_string(yaml, "/config:yaml", &err) : NULL;
     free(yaml);
     params *p = c ? malloc(sizeof *p) : NULL;

@@ -159,8 +159,11 @@ def test_run_refuses_to_start_over_an_interrupted_run(tmp_path):
     p = arenasim("run", SMOKE, "-o", out, "--quiet", check=False)
     assert p.returncode == 2 and str(part) in p.stderr and "--resume" in p.stderr
     assert part.read_bytes() == SENTINEL and not out.exists()
-    p = arenasim("run", SMOKE, "-o", out, "--resume", "--force", check=False)
-    assert p.returncode == 2 and "exclude" in p.stderr
+    # a .part next to a finished file: resuming would replace the file
+    out.write_bytes(SENTINEL)
+    p = arenasim("run", SMOKE, "-o", out, "--resume", "--quiet", check=False)
+    assert p.returncode == 2 and "add --force" in p.stderr
+    assert out.read_bytes() == SENTINEL and part.read_bytes() == SENTINEL
 
 
 def test_battles_and_fit_refuse_existing_output(tmp_path):
@@ -353,3 +356,39 @@ def test_linked_strategy_axis_is_one_game_dimension(tmp_path):
         assert "game" in f
     rep = arenasim("report", out).stdout
     assert "voters.beta_mean.tokens=0.8" in rep
+
+
+# ---- report ----------------------------------------------------------------------
+
+def many_models(tmp_path, n_models, sweep=""):
+    cfg = ("seed: 3\nreplicates: 2\nvoters: {count: 50}\narena: {public_battles: 3000}\n"
+           "leaderboard: {estimators: [bt, bt_style]}\nmodels:\n")
+    for i in range(n_models):
+        cfg += f"  - {{name: m{i:02d}, theta: {1300 - 10 * i}, style: {{tokens: 400}}}}\n"
+    cfg += ("gaming:\n  - vendor: g\n    base: {name: gb, theta: 1200, style: {tokens: 400}}\n"
+            "    variants: 3\n    testing_battles: 300\n    release: base\n"
+            "    release_battles: 300\n" + sweep)
+    p = tmp_path / "many.yaml"
+    p.write_text(cfg)
+    out = tmp_path / "many.h5"
+    arenasim("run", p, "-o", out, "--quiet")
+    return arenasim("report", out).stdout
+
+
+def test_report_counts_the_models_it_does_not_show(tmp_path):
+    text = many_models(tmp_path, 14)  # 14 public + listed + released = 16 rows
+    board = text.split("  leaderboard (", 1)[1].split("\n\n", 1)[0].splitlines()
+    rows = [s for s in board if re.match(r"^    \S", s) and not s.startswith("    model")
+            and not s.startswith("    (")]
+    more = re.search(r"\((\d+) more models", "\n".join(board))
+    assert more, board
+    assert len(rows) + int(more.group(1)) == 16, (len(rows), more.group(1))
+
+
+def test_compact_report_shows_removed_with_its_ci(tmp_path):
+    sweep = ("sweep:\n  axes:\n    - path: voters.beta_mean.tokens\n"
+             "      values: [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]\n")
+    text = many_models(tmp_path, 4, sweep)
+    assert "removed [95% CI]" in text
+    line = [s for s in text.splitlines() if re.match(r"^8 ", s)][0]
+    assert re.search(r"(-?\d+\.\d\d|nan) \[(-?\d+\.\d\d|nan), (-?\d+\.\d\d|nan)\]$", line), line
