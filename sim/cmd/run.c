@@ -101,8 +101,8 @@ static const cli_opt run_opts[R_N] = {
                   "continue an interrupted run from OUT.h5.part (same config and shard)", 0},
     [R_FORCE] = {"--force", NULL, NULL, NULL, NULL,
                  "replace an existing OUT.h5; without --resume, also start over an "
-                 "interrupted run's OUT.h5.part; and run even when the memory or disk "
-                 "estimate says it will not fit", 0},
+                 "interrupted run's OUT.h5.part; and run even when the memory or disk estimate "
+                 "says it will not fit", 0},
     [R_QUIET] = {"--quiet", "-q", NULL, NULL, NULL, "no progress messages", 0},
 };
 const cli_cmd cmd_run_spec = {

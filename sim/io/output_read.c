@@ -581,6 +581,8 @@ int output_copy_point(const output_reader *src, output *dst, size_t point, util_
         H5Tclose(mt);
         free(buf);
     }
+    if (!rc && H5Fflush(dst->file, H5F_SCOPE_GLOBAL) < 0) /* data before the flag */
+        rc = util_err_set(err, UTIL_ERUNTIME, "%s: HDF5 failed to flush a merged point", dst->path);
     if (!rc && output_mark_complete(dst, point) < 0)
         rc = util_err_set(err, UTIL_ERUNTIME, "%s: HDF5 failed to flush a merged point", dst->path);
     return rc;

@@ -48,40 +48,6 @@ static int grow_to_stored_eof(const char *path)
     return truncate(path, (off_t)eof) == 0;
 }
 
-/* A string attribute of a checked file (fixed-length in format 2; a
- * variable-length one of format 1 is read only after the reader's checks). */
-static char *str_attr(hid_t f, const char *obj, const char *name)
-{
-    char *out = NULL;
-    if (H5Aexists_by_name(f, obj, name, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    hid_t t = a >= 0 ? H5Aget_type(a) : -1;
-    if (t >= 0 && H5Tget_class(t) == H5T_STRING) {
-        if (H5Tis_variable_str(t) > 0) {
-            char *v = NULL;
-            if (H5Aread(a, t, &v) >= 0 && v) {
-                out = util_strdup(v);
-                H5free_memory(v);
-            }
-        } else {
-            size_t n = H5Tget_size(t);
-            if (n > 0 && n < ((size_t)1 << 20)) {
-                out = util_calloc(n + 1, 1);
-                if (H5Aread(a, t, out) < 0) {
-                    free(out);
-                    out = NULL;
-                }
-            }
-        }
-    }
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return out;
-}
-
 /* The new file's /provenance describes the first run (started_utc,
  * command_line) and records the resume (resumed_utc, resumed_command_line). */
 static void keep_provenance(const output_reader *src, output *o, const output_meta *m)
@@ -90,12 +56,26 @@ static void keep_provenance(const output_reader *src, output *o, const output_me
     time_t t = time(NULL);
     struct tm tm;
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    hid_t f = output_reader_file(src);
     const char *keep[] = {"started_utc", "command_line"};
     for (int k = 0; k < 2; k++) {
-        char *v = str_attr(output_reader_file(src), "/provenance", keep[k]);
-        if (v)
-            output_set_provenance(o, keep[k], v);
-        free(v);
+        hid_t a = H5Aexists_by_name(f, "/provenance", keep[k], H5P_DEFAULT) > 0
+                      ? H5Aopen_by_name(f, "/provenance", keep[k], H5P_DEFAULT, H5P_DEFAULT)
+                      : -1;
+        hid_t t0 = a >= 0 ? H5Aget_type(a) : -1;
+        size_t n = t0 >= 0 && H5Tget_class(t0) == H5T_STRING && !H5Tis_variable_str(t0)
+                       ? H5Tget_size(t0)
+                       : 0;
+        if (n > 0 && n < 65536) {
+            char *v = util_calloc(n + 1, 1);
+            if (H5Aread(a, t0, v) >= 0)
+                output_set_provenance(o, keep[k], v);
+            free(v);
+        }
+        if (t0 >= 0)
+            H5Tclose(t0);
+        if (a >= 0)
+            H5Aclose(a);
     }
     output_set_provenance(o, "resumed_utc", now);
     output_set_provenance(o, "resumed_command_line", m->command_line ? m->command_line : "");
@@ -117,24 +97,17 @@ output *output_resume(const char *part, const char *tmp, const config *c, const 
         return NULL;
     }
     char want[32];
-    const char *hash = output_reader_hash(src);
     snprintf(want, sizeof want, "%016llx", (unsigned long long)config_hash(c));
-    if (!hash || strcmp(hash, want) != 0) {
+    if (strcmp(output_reader_hash(src), want) != 0 ||
+        output_reader_points(src) != config_n_points(c)) {
         util_err_set(err, UTIL_EINPUT,
                      "%s: cannot resume: /config/hash is %s, the config's is %s (a different or "
-                     "changed config)", part, hash ? hash : "missing", want);
+                     "changed config)", part, output_reader_hash(src), want);
         output_reader_close(src);
-        return NULL;
-    }
-    size_t np = config_n_points(c);
-    if (output_reader_points(src) != np) {
-        util_err_set(err, UTIL_EINPUT, "%s: /sweep/complete has %zu points, the config %zu", part,
-                     output_reader_points(src), np);
-        output_reader_close(src);
-        *damaged = 1;
         return NULL;
     }
     const unsigned char *done = output_reader_complete(src);
+    size_t np = config_n_points(c);
     output *o = output_create(tmp, c, s, m, err);
     if (o)
         keep_provenance(src, o, m);

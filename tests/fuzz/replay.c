@@ -5,9 +5,11 @@
  * or hung with the ordinary gcc build. Each input must finish within
  * REPLAY_TIMEOUT_S seconds (the fuzzers' hang limit is 1 s; the replay allows
  * for a loaded machine and a -O0 or sanitizer build). Prints one line per
- * directory; a crash names the input on stderr before it happens.
+ * directory; the target's messages go to /dev/null, and a crash or a hang
+ * names the input on stderr.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,16 +24,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static const char *current;
+static int real_stderr = 2;
 
-static void on_alarm(int sig)
+/* A hang or a crash names the input on the real stderr (the target's own
+ * messages go to /dev/null). */
+static void on_signal(int sig)
 {
-    (void)sig;
-    static const char msg[] = "replay: hang (over the time limit) on input ";
-    ssize_t w = write(2, msg, sizeof msg - 1);
-    w = write(2, current, strlen(current));
-    w = write(2, "\n", 1);
+    const char *what = sig == SIGALRM ? "replay: hang (over the time limit) on input "
+                                      : "replay: crash (fatal signal) on input ";
+    ssize_t w = write(real_stderr, what, strlen(what));
+    w = write(real_stderr, current, strlen(current));
+    w = write(real_stderr, "\n", 1);
     (void)w;
-    _exit(3);
+    _exit(sig == SIGALRM ? 3 : 128 + sig);
 }
 
 static int replay_file(const char *path)
@@ -53,9 +58,22 @@ static int replay_file(const char *path)
     }
     fclose(f);
     current = path;
+    fflush(stdout);
+    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+    real_stderr = err;
+    dup2(null, 1);
+    dup2(null, 2);
     alarm(REPLAY_TIMEOUT_S);
     LLVMFuzzerTestOneInput(buf, (size_t)n);
     alarm(0);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    real_stderr = 2;
+    close(out);
+    close(err);
+    close(null);
     free(buf);
     return 0;
 }
@@ -97,7 +115,9 @@ static int replay_dir(const char *path, size_t *count)
 
 int main(int argc, char **argv)
 {
-    signal(SIGALRM, on_alarm);
+    int sigs[] = {SIGALRM, SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGILL};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], on_signal);
     if (LLVMFuzzerInitialize)
         LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++) {
