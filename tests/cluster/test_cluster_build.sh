@@ -140,7 +140,11 @@ VARIANTS="A B C"
 [ -f "$PAR_HDF5/include/hdf5.h" ] && VARIANTS="A B C D"
 for v in $VARIANTS; do
   mkdir -p "$HOMED/src/$v"
-  git ls-files -z -co --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$HOMED/src/$v"
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files -z -co --exclude-standard | xargs -0 tar -cf - | tar -xf - -C "$HOMED/src/$v"
+  else  # no git (e.g. CI unpacked a tarball): everything but the build outputs
+    tar -cf - --exclude=./build --exclude=./bin --exclude=./outputs . | tar -xf - -C "$HOMED/src/$v"
+  fi
 done
 chown -R "$TUSER" "$HOMED"
 
