@@ -1,7 +1,8 @@
 /*
- * arena/replicate.c — one replicate of one sweep point, in phase order (DESIGN §2):
- * voters, public phase, private testing, selection, listed and release
- * phases, then the final leaderboards; the per-thread workspace and the
+ * arena/replicate.c — one replicate of one sweep point, in time order (DESIGN §2):
+ * voters, private testing with the public votes that arrive meanwhile,
+ * selection on the votes so far, the listed and release phases with the
+ * rest of the public votes (timeline.c), then the final leaderboards; the per-thread workspace and the
  * per-replicate result arrays. All randomness comes from the replicate's
  * own Philox stream (base/rng.h). Units: as in arena.h.
  */
@@ -50,6 +51,10 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     w->disp = util_malloc((size_t)nf * sizeof(int));
     w->idx = util_malloc(2 * (size_t)nf * sizeof(size_t));
     w->dwork = util_malloc(2 * (size_t)nf * sizeof(double));
+    size_t nst = 2 * (size_t)s->p->n_gaming + 1;
+    for (int g = 0; g < s->p->n_gaming; g++)
+        nst += (size_t)s->p->gaming[g].n_variants;
+    w->streams = util_malloc(nst * sizeof *w->streams);
     return w;
 }
 
@@ -85,6 +90,7 @@ void arena_ws_free(arena_ws *w)
     free(w->disp);
     free(w->idx);
     free(w->dwork);
+    free(w->streams);
     free(w);
 }
 
@@ -152,19 +158,12 @@ static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     w->rep = rep;
     w->nb = 0;
     arena_draw_population(s, w, neutral);
-    arena_public_battles(s, w);
-    for (int g = 0; g < p->n_gaming; g++)
-        for (int k = 0; k < p->gaming[g].n_variants; k++)
-            arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test, ARENA_PHASE_TESTING);
-    int rc = arena_select_variants(s, w, err);
+    long pub_left = p->n_public;
+    arena_testing_stage(s, w, &pub_left); /* public votes interleaved (timeline.c) */
+    int rc = arena_select_variants(s, w, err); /* on the votes so far */
     if (rc)
         return rc;
-    for (int g = 0; g < p->n_gaming; g++) {
-        arena_entity_battles(s, w, s->var_off[g] + w->selected[g], p->gaming[g].n_listed,
-                       ARENA_PHASE_LISTED);
-        if (s->rel_ent[g] >= 0)
-            arena_entity_battles(s, w, s->rel_ent[g], p->gaming[g].n_release, ARENA_PHASE_RELEASE);
-    }
+    arena_listed_stage(s, w, &pub_left);
     arena_build_final_map(s, w);
     arena_apply_vote_policies(s, w);
     arena_true_scores(s, w, s->n_fin_fit);
