@@ -85,8 +85,20 @@ typedef struct {
     int *selected;         /* [g] index of the listed variant */
     double *true_sel, *true_base; /* [g] θ̃ of the listed variant / base */
     double *rank_infl;     /* [est][g] true rank − leaderboard rank of the listed slot */
-    double *score_infl;    /* [est][g] score − θ̃_sel */
-    double *real_gain, *selection, *style, *selection_neutral; /* [g] */
+    /* Score measures, primary reference = the field (README "What inflation
+     * is measured against"): a model's displacement score − θ̃ minus
+     * field_offset, the median displacement of the public models; invariant
+     * to the anchor. */
+    double *score_infl;    /* [est][g] (score − θ̃)_listed − field_offset[est] */
+    double *real_gain;     /* [g] θ̃_sel − θ̃_base (the same under either reference) */
+    double *selection;     /* [g] score_infl[bt_style]: selection on noise + missed style */
+    double *style;         /* [g] score_infl[bt] − score_infl[bt_style] */
+    double *selection_neutral; /* [g] selection of a style-neutral rerun */
+    double field_offset[EST_N]; /* median over public models of score − θ̃ */
+    /* Secondary reference = the anchor (what the arena's page shows):
+     * score − θ̃ with both on the anchored scale. */
+    double *score_infl_anchor;  /* [est][g] score − θ̃_sel */
+    double *selection_anchor, *style_anchor, *selection_neutral_anchor; /* [g] */
     double kendall[EST_N], spearman[EST_N], topk[EST_N];
     double tie_share, bothbad_share;
     int fit_status[EST_N]; /* ARENA_FIT_* */

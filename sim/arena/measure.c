@@ -2,7 +2,8 @@
  * arena/measure.c — per-replicate measurements (DESIGN §4): true scores and ranks
  * per slot, leaderboard agreement with θ (Kendall τ, Spearman ρ, top-k), and
  * each gaming vendor's inflation and its exact decomposition
- * (real gain + selection-on-noise + style).
+ * (real gain + selection-on-noise + style), relative to the field (primary)
+ * and to the anchor.
  * Units: scores and inflation in arena points; ranks as integers.
  */
 #include "arena/arena_internal.h"
@@ -56,29 +57,51 @@ void arena_fill_truth(const arena_scenario *s, arena_ws *w, arena_result *out)
     }
 }
 
+/* Median over the public models of score − θ̃ per estimator: the field's
+ * own displacement, which carries the reference (anchor or centring) of
+ * both scales and nothing else that a shift could change. */
+static void field_offsets(const arena_scenario *s, arena_ws *w, arena_result *out)
+{
+    const int n = s->p->n_models, S = s->n_slots;
+    double *d = w->dwork, *sorted = w->dwork + n; /* 2 · n_fin_fit ≥ 2 · n_models */
+    for (int est = 0; est < EST_N; est++) {
+        int finite = 1;
+        for (int j = 0; j < n; j++) {
+            d[j] = out->score[(size_t)est * (size_t)S + (size_t)j] - out->true_score[j];
+            finite &= isfinite(d[j]) != 0;
+        }
+        out->field_offset[est] = finite ? metrics_quantile(d, (size_t)n, 1, 0.5, sorted) : NAN;
+    }
+}
+
 /* Inflation of each gaming vendor's listed variant and its decomposition
- * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style. */
+ * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style, once
+ * relative to the field (primary) and once relative to the anchor. */
 void arena_vendor_measures(const arena_scenario *s, arena_ws *w, arena_result *out)
 {
     const params *p = s->p;
-    const int S = s->n_slots;
+    const int S = s->n_slots, G = p->n_gaming;
     /* offset between ratings and scores of the truth (anchor / centring) */
     double shift = w->s_true[0] - (RATING_SCALE * w->r_true[0] + RATING_INIT);
-    for (int g = 0; g < p->n_gaming; g++) {
+    field_offsets(s, w, out);
+    for (int g = 0; g < G; g++) {
         int m = p->n_models + 2 * g;
         out->selected[g] = w->selected[g];
         out->true_sel[g] = out->true_score[m];
         out->true_base[g] = RATING_SCALE * s->r_base_true[g] + RATING_INIT + shift;
         for (int est = 0; est < EST_N; est++) {
             size_t o = (size_t)est * (size_t)S + (size_t)m;
-            size_t q = (size_t)est * (size_t)p->n_gaming + (size_t)g;
-            out->score_infl[q] = out->score[o] - out->true_sel[g];
+            size_t q = (size_t)est * (size_t)G + (size_t)g;
+            out->score_infl_anchor[q] = out->score[o] - out->true_sel[g];
+            out->score_infl[q] = out->score_infl_anchor[q] - out->field_offset[est];
             out->rank_infl[q] = out->rank[o] ? (double)(out->true_rank[m] - out->rank[o]) : NAN;
         }
-        double raw = out->score[(size_t)EST_BT * S + m];
-        double sty = out->score[(size_t)EST_BT_STYLE * S + m];
+        size_t raw = (size_t)EST_BT * (size_t)G + (size_t)g;
+        size_t sty = (size_t)EST_BT_STYLE * (size_t)G + (size_t)g;
         out->real_gain[g] = out->true_sel[g] - out->true_base[g];
-        out->selection[g] = sty - out->true_sel[g];
-        out->style[g] = raw - sty;
+        out->selection[g] = out->score_infl[sty];
+        out->style[g] = out->score_infl[raw] - out->score_infl[sty];
+        out->selection_anchor[g] = out->score_infl_anchor[sty];
+        out->style_anchor[g] = out->score_infl_anchor[raw] - out->score_infl_anchor[sty];
     }
 }

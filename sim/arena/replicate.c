@@ -124,6 +124,10 @@ void arena_result_alloc(arena_result *r, int n_slots, int n_gaming)
     r->selection = util_malloc(G * sizeof(double));
     r->style = util_malloc(G * sizeof(double));
     r->selection_neutral = util_malloc(G * sizeof(double));
+    r->score_infl_anchor = util_malloc(EST_N * G * sizeof(double));
+    r->selection_anchor = util_malloc(G * sizeof(double));
+    r->style_anchor = util_malloc(G * sizeof(double));
+    r->selection_neutral_anchor = util_malloc(G * sizeof(double));
 }
 
 void arena_result_free(arena_result *r)
@@ -146,6 +150,10 @@ void arena_result_free(arena_result *r)
     free(r->selection);
     free(r->style);
     free(r->selection_neutral);
+    free(r->score_infl_anchor);
+    free(r->selection_anchor);
+    free(r->style_anchor);
+    free(r->selection_neutral_anchor);
     memset(r, 0, sizeof *r);
 }
 
@@ -193,9 +201,13 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
         out->selected[g] = -1;
         out->true_sel[g] = out->true_base[g] = NAN;
         out->real_gain[g] = out->selection[g] = out->style[g] = NAN;
+        out->selection_anchor[g] = out->style_anchor[g] = NAN;
         for (int est = 0; est < EST_N; est++)
-            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] = NAN;
+            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] =
+                out->score_infl_anchor[est * p->n_gaming + g] = NAN;
     }
+    for (int est = 0; est < EST_N; est++)
+        out->field_offset[est] = NAN;
     out->tie_share = out->bothbad_share = NAN;
 }
 
@@ -204,20 +216,24 @@ int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
 {
     const params *p = s->p;
     util_err fit_err;
+    double keep[PARAMS_MAX_GAMING], keep_anchor[PARAMS_MAX_GAMING];
     for (int g = 0; g < p->n_gaming; g++)
-        out->selection_neutral[g] = NAN;
+        keep[g] = keep_anchor[g] = NAN;
     if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
         run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
         arena_final_fits(s, w, out);
-        for (int g = 0; g < p->n_gaming; g++)
-            out->selection_neutral[g] = out->selection[g];
+        for (int g = 0; g < p->n_gaming; g++) {
+            keep[g] = out->selection[g];
+            keep_anchor[g] = out->selection_anchor[g];
+        }
     }
-    double keep[PARAMS_MAX_GAMING];
-    memcpy(keep, out->selection_neutral, sizeof(double) * (size_t)p->n_gaming);
     if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
         arena_final_fits(s, w, out);
     else
         result_unrated(s, out);
-    memcpy(out->selection_neutral, keep, sizeof(double) * (size_t)p->n_gaming);
+    for (int g = 0; g < p->n_gaming; g++) {
+        out->selection_neutral[g] = keep[g];
+        out->selection_neutral_anchor[g] = keep_anchor[g];
+    }
     return UTIL_OK;
 }

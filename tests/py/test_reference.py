@@ -96,3 +96,66 @@ def test_vendor_weight_changes_results(tmp_path):
         with h5py.File(out, "r") as f:
             outs.append(f["/results/score"][()])
     assert not np.array_equal(outs[0], outs[1], equal_nan=True)
+
+
+FIELD = ["score_inflation", "real_gain", "selection_on_noise", "style_gain",
+         "selection_on_noise_neutral"]
+FIELD_SUMMARY = ["score_inflation_mean", "score_inflation_se", "real_gain_mean",
+                 "selection_on_noise_mean", "style_gain_mean", "share_removed",
+                 "share_removed_ci_lo", "share_removed_ci_hi", "style_gain_se"]
+
+
+def anchored_run(tmp_path, name, anchor):
+    g = {"vendor": "g", "base": {"name": "gbase", "theta": 1210,
+                                 "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
+         "variants": 4, "testing_battles": 600, "tune_sd": 5,
+         "tuned_style": {"count": 1, "style": {"tokens": 900, "headers": 4, "lists": 8, "bold": 8, "emoji": 5}}}
+    lb = {"estimators": ["bt", "bt_style", "elo"], "ci": "sandwich", "neutral_rerun": True}
+    if anchor:
+        lb["anchor"] = {"model": anchor[0], "score": anchor[1]}
+    voters = {"count": 200, "tie_threshold": 0.5, "bothbad_share": 0.5,
+              "beta_mean": {"tokens": 0.8, "emoji": 0.3}}
+    cfg = scenario(tmp_path, f"{name}.yaml", replicates=12, gaming=[g], leaderboard=lb,
+                   voters=voters, arena={"public_battles": 12000})
+    out = tmp_path / f"{name}.h5"
+    arenasim("run", cfg, "-o", out, "--quiet")
+    with h5py.File(out, "r") as f:
+        res = {k: f[f"/results/{k}"][()] for k in FIELD + [k + "_anchor" for k in FIELD if k != "real_gain"]}
+        res.update({k: f[f"/summary/{k}"][()] for k in FIELD_SUMMARY + ["score_inflation_mean_anchor"]})
+        refs = {k: f[f"/results/{k}"].attrs.get("reference") for k in f["/results"]}
+        refs.update({k: f[f"/summary/{k}"].attrs.get("reference") for k in f["/summary"]})
+        rank = f["/results/rank"][()]
+    return res, refs, rank
+
+
+def test_field_relative_inflation_is_invariant_to_the_anchor(tmp_path):
+    # m0 (terse, 300 tokens) and m5 (550 tokens) sit at the ends of the
+    # length range: length-loving voters displace them most in the raw fit,
+    # so the anchor-relative numbers move with the anchor (checked below, so
+    # the test has teeth); the field-relative ones must not (1e-9: floating
+    # point). Three anchors at arbitrary scores and no anchor.
+    runs = {a: anchored_run(tmp_path, f"a{i}", a)
+            for i, a in enumerate([("m0", 1400), ("m3", 1100), ("m5", 777.5), None])}
+    base_res, _, base_rank = runs[None]
+    for a, (res, refs, rank) in runs.items():
+        for k in FIELD + FIELD_SUMMARY:
+            assert np.allclose(res[k], base_res[k], rtol=0, atol=1e-9, equal_nan=True), (a, k)
+            assert np.isfinite(res[k]).any(), k
+        assert np.array_equal(rank, base_rank)  # ranks stay as they are
+        for k in ("score_inflation", "selection_on_noise", "style_gain", "share_removed",
+                  "score_inflation_mean", "real_gain"):
+            assert refs[k] == "field", k
+        for k in ("score_inflation_anchor", "style_gain_anchor", "share_removed_anchor",
+                  "score", "true_score", "score_inflation_mean_anchor"):
+            assert refs[k] == "anchor", k
+    spread = [runs[a][0]["score_inflation_mean_anchor"][0, 0, 0] for a in runs]
+    assert max(spread) - min(spread) > 5  # the anchor-relative measure does move
+
+
+def test_decomposition_is_exact_under_both_references(tmp_path):
+    res, _, _ = anchored_run(tmp_path, "dec", ("m3", 1100))
+    for suf in ("", "_anchor"):
+        infl = res["score_inflation" + suf]
+        raw, sty = infl[0, :, 0, 0], infl[0, :, 1, 0]
+        assert np.allclose(res["selection_on_noise" + suf][0, :, 0], sty, atol=1e-9)
+        assert np.allclose(res["style_gain" + suf][0, :, 0], raw - sty, atol=1e-9)

@@ -76,11 +76,13 @@ def test_smoke_layout(tmp_path):
         # the anchor keeps its fixed score in every replicate (bt, bt_style)
         anchor = names.index("anchor-8x7b")
         assert np.all(score[0, :, :2, anchor] == 1114.0)
-        # decomposition is exact: raw − θ̃_base = gain + selection + style
-        raw = score[0, :, 0, -2]
-        total = f["/results/real_gain"][0, :, 0] + f["/results/selection_on_noise"][0, :, 0] + \
-            f["/results/style_gain"][0, :, 0]
-        assert np.allclose(raw - f["/results/true_score_base"][0, :, 0], total, atol=1e-9)
+        # decomposition is exact: raw − θ̃_base = gain + selection + style,
+        # relative to the field (minus the bt field offset) and to the anchor
+        raw = score[0, :, 0, -2] - f["/results/true_score_base"][0, :, 0]
+        for suf, off in (("", f["/results/field_offset"][0, :, 0]), ("_anchor", 0.0)):
+            total = f["/results/real_gain"][0, :, 0] + f["/results/selection_on_noise" + suf][0, :, 0] + \
+                f["/results/style_gain" + suf][0, :, 0]
+            assert np.allclose(raw - off, total, atol=1e-9), suf
     rep = arenasim("report", out)
     assert "vendor gamer" in rep.stdout and "share of score inflation removed" in rep.stdout
 
