@@ -505,6 +505,8 @@ struct rating_style_ws {
     gsl_vector *grad, *delta;
     rating_table *tab;    /* for the existence check of unpenalised r */
     exist_ws ex;
+    double *pw;           /* arena_rank: per-row pair weights (mean 1), or NULL */
+    size_t pw_cap;
 };
 
 static void slots_ensure(rating_style_ws *w, int k)
@@ -565,6 +567,7 @@ void rating_style_ws_free(rating_style_ws *w)
     gsl_vector_free(w->delta);
     rating_table_free(w->tab);
     exist_free(&w->ex);
+    free(w->pw);
     free(w);
 }
 
@@ -594,7 +597,8 @@ static int style_zscore(const rating_rows *rows, rating_style_ws *w, util_err *e
 
 typedef struct {
     const rating_rows *rows;
-    const double *wt;
+    const double *wt;     /* frequency weights (bootstrap) or NULL */
+    const double *pw;     /* importance weights (arena_rank pairs) or NULL */
     const double *theta;
     const double *mu, *isd;
     int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products) */
@@ -616,7 +620,7 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
         memset(h, 0, p * p * sizeof *h);
     }
     for (size_t i = lo; i < hi; i++) {
-        double wt = c->wt ? c->wt[i] : 1.0;
+        double fw = c->wt ? c->wt[i] : 1.0, iw = c->pw ? c->pw[i] : 1.0, wt = fw * iw;
         if (wt == 0)
             continue;
         size_t a = (size_t)R->a[i], b = (size_t)R->b[i];
@@ -631,7 +635,7 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
         if (c->mode == 1)
             continue;
         double res = wt * (prob - y);
-        double hh = c->mode == 2 ? wt * (prob - y) * (prob - y) : wt * prob * (1.0 - prob);
+        double hh = c->mode == 2 ? fw * (iw * (prob - y)) * (iw * (prob - y)) : wt * prob * (1.0 - prob);
         g[a] += L * res;
         g[b] -= L * res;
         h[a * p + a] += L2 * hh;
@@ -744,6 +748,63 @@ static int style_exist(const rating_rows *rows, const double *wt, rating_style_w
     return exist_check(w->tab, &w->ex, err);
 }
 
+/* arena_rank's row weights (lmarena arena-rank, contextual BT): each row
+ * 1/max(n_pair, 50), n_pair the rows of its unordered pair over all rows,
+ * then normalised to mean 1. Fixed from the full data, like the z-scoring. */
+#define ARENA_RANK_MIN_PAIR 50.0
+static void arena_rank_weights(const rating_rows *rows, rating_style_ws *w)
+{
+    if (rows->n > w->pw_cap) {
+        w->pw = util_realloc(w->pw, rows->n * sizeof(double));
+        w->pw_cap = rows->n;
+    }
+    rating_table_clear(w->tab);
+    for (size_t i = 0; i < rows->n; i++)
+        rating_table_add(w->tab, rows->a[i], rows->b[i], RATING_A_WINS, 1.0);
+    double sum = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        int a = rows->a[i], b = rows->b[i];
+        const double *c = w->tab->cell + 4 * rating_pair_index(rows->n_models, a < b ? a : b, a < b ? b : a);
+        double cnt = c[0] + c[1] + c[2] + c[3]; /* the side decides the cell */
+        w->pw[i] = 1.0 / fmax(cnt, ARENA_RANK_MIN_PAIR);
+        sum += w->pw[i];
+    }
+    for (size_t i = 0; i < rows->n; i++)
+        w->pw[i] *= (double)rows->n / sum;
+}
+
+/* arena-rank's sandwich. In its units (natural-log ratings ρ = ln10·r, mean
+ * loss over nobs rows): H = (1/nobs) Σ w p(1−p) x xᵀ + 1e-5·I — the
+ * unpenalised Hessian plus a ridge —, G = (1/nobs) Σ (w (y − p))² x xᵀ −
+ * (1/nobs) (0, γ)(0, γ)ᵀ, cov = H⁻¹ G H⁻¹ / nobs. Here in r units: the
+ * ridge becomes 1e-5·ln10² on the rating diagonal. Needs c->theta at the
+ * optimum; overwrites w->h, w->g2. */
+#define ARENA_RANK_HESSIAN_RIDGE 1e-5
+static int arena_rank_sandwich(rating_style_ws *w, style_ctx *c, int threads, double nobs,
+                               double *cov)
+{
+    size_t p = w->p, n = (size_t)w->n;
+    double *h = w->h->data, *g2 = w->g2->data;
+    c->mode = 0;
+    style_pass(c, w, threads, w->g, h);
+    c->mode = 2;
+    style_pass(c, w, threads, w->g, g2);
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < p; j++) {
+            h[i * p + j] /= nobs;
+            g2[i * p + j] /= nobs;
+            if (i >= n && j >= n)
+                g2[i * p + j] -= c->theta[i] * c->theta[j] / nobs;
+        }
+    for (size_t i = 0; i < p; i++)
+        h[i * p + i] += ARENA_RANK_HESSIAN_RIDGE * (i < n ? RATING_LN10 * RATING_LN10 : 1.0);
+    if (sandwich(w->h, w->g2, 0, w->fac, w->tmp, cov))
+        return -1;
+    for (size_t k = 0; k < p * p; k++)
+        cov[k] /= nobs;
+    return 0;
+}
+
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
                           const rating_style_opts *o, const double *init, int z_ready,
@@ -764,6 +825,8 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     for (size_t i = 0; i < rows->n; i++)
         wsum += wt ? wt[i] : 1.0;
     rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
+    if (!rc && !z_ready && o->penalty == PENALTY_ARENA_RANK)
+        arena_rank_weights(rows, w);
     if (!rc && o->penalty != PENALTY_FASTCHAT)
         rc = style_exist(rows, wt, w, err);
     if (rc)
@@ -775,7 +838,8 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         memcpy(w->theta, init, p * sizeof(double));
     else
         memset(w->theta, 0, p * sizeof(double));
-    style_ctx c = {rows, wt, w->theta, w->mu, w->isd, 0};
+    const double *pw = o->penalty == PENALTY_ARENA_RANK ? w->pw : NULL;
+    style_ctx c = {rows, wt, pw, w->theta, w->mu, w->isd, 0};
     double *g = w->grad->data, *h = w->h->data, thr = tol * fmax(1.0, wsum);
     double loss = style_pass(&c, w, threads, g, h) + style_penalize(w, w->theta, lr, lg, g, h);
     for (it = 0; it < max_iter; it++) {
@@ -810,7 +874,10 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     memcpy(r, w->theta, (size_t)n * sizeof(double));
     if (gamma && F > 0)
         memcpy(gamma, w->theta + n, (size_t)F * sizeof(double));
-    if (cov) {
+    if (cov && o->penalty == PENALTY_ARENA_RANK) {
+        if (arena_rank_sandwich(w, &c, threads, wsum, cov))
+            return util_err_set(err, UTIL_ERUNTIME, "bt_style: sandwich covariance failed (singular Hessian)");
+    } else if (cov) {
         c.mode = 2;
         style_pass(&c, w, threads, w->tnew, w->g2->data);
         if (sandwich(w->h, w->g2, pin ? (size_t)n : 0, w->fac, w->tmp, cov))
