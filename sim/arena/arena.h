@@ -104,8 +104,11 @@ typedef struct {
     int fit_status[EST_N]; /* ARENA_FIT_* */
 } arena_result;
 
-/* fit_status: why an estimator has no values in a replicate. */
-enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2 };
+/* fit_status: why an estimator has no values in a replicate, or (RIDGE) how
+ * it got them: its final fit or the replicate's selection fit had no finite
+ * MLE and was rated with a tiny ridge, as the arena's fits always return a
+ * number (selection.c). */
+enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2, ARENA_FIT_RIDGE = 3 };
 
 void arena_result_alloc(arena_result *r, int n_slots, int n_gaming);
 void arena_result_free(arena_result *r);
@@ -127,6 +130,9 @@ int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_
 /* Battles of the last simulated replicate in `w` (for `arenasim battles`),
  * in the order they happened; `kept` marks those the final leaderboard saw. */
 const arena_battle *arena_ws_battles(const arena_ws *w, size_t *n);
+
+/* k of the top-k overlap of n shown models: min(10, n/2), at least 1. */
+int arena_topk_k(int n);
 
 /* Pure model math, exposed for tests. */
 double arena_transform(params_transform t, double a, double b);

@@ -20,6 +20,10 @@
 
 /* ln(10)/400: arena points → log-odds */
 #define LN10_400 (M_LN10 / 400.0)
+/* Ridge of the fallback fit when the data have no finite MLE (selection.c),
+ * summed-NLL units per log10-odds²: weak enough that a model which won all
+ * of 20 votes lands about 1900 points above the field, not at infinity. */
+#define ARENA_RIDGE 1e-4
 
 /* A run of battles of one vendor entity on the timeline (timeline.c). */
 typedef struct {
@@ -49,6 +53,8 @@ struct arena_ws {
     size_t *idx;         /* [2 · final-fit models] sort scratch */
     double *dwork;       /* [2 · final-fit models] scratch */
     int selected[PARAMS_MAX_GAMING];
+    unsigned char ridged[2];  /* [selection?] the last fit needed ARENA_RIDGE */
+    unsigned char sel_ridged; /* the selection fit of this replicate needed it */
     arena_stream *streams; /* [Σ variants + 2 · n_gaming] timeline scratch */
     uint64_t point, rep;  /* the replicate being simulated */
 };

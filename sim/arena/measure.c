@@ -12,6 +12,14 @@
 
 #include "base/metrics.h"
 
+/* k of the top-k overlap among n shown models: min(10, n/2), at least 1.
+ * (k = min(10, n) made the overlap 1 by construction for n ≤ 10.) */
+int arena_topk_k(int n)
+{
+    int k = n / 2 < 10 ? n / 2 : 10;
+    return k < 1 ? 1 : k;
+}
+
 /* Leaderboard-wide agreement of one estimator's scores with θ (shown models). */
 void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result *out)
 {
@@ -25,7 +33,7 @@ void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result
         }
     out->kendall[est] = metrics_kendall_tau_b(x, y, n);
     out->spearman[est] = metrics_spearman(x, y, n, w->dwork);
-    out->topk[est] = metrics_topk_overlap(x, y, n, n < 10 ? n : 10, w->idx);
+    out->topk[est] = metrics_topk_overlap(x, y, n, arena_topk_k(n), w->idx);
 }
 
 void arena_fill_truth(const arena_scenario *s, arena_ws *w, arena_result *out)

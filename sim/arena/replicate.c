@@ -183,9 +183,10 @@ int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_
     return run_once(s, w, point, rep, 0, err);
 }
 
-/* A replicate whose selection fit has no finite MLE (e.g. a variant that
- * won every one of a few testing battles) has no leaderboard: everything is
- * NaN and fit_status says why; the run goes on. */
+/* A replicate whose selection fit fails (it does not converge; data without
+ * a finite MLE are rated with the fallback ridge instead, see selection.c)
+ * has no leaderboard: everything is NaN and fit_status says why; the run
+ * goes on. */
 static void result_unrated(const arena_scenario *s, arena_result *out)
 {
     const params *p = s->p;

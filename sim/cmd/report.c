@@ -39,7 +39,7 @@ static const char *const NEEDED[] = {
     "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median",
     "score_inflation_mean_anchor", "score_inflation_se_anchor", "selection_on_noise_mean_anchor",
     "style_gain_mean_anchor", "share_removed_anchor", "share_removed_ci_lo_anchor",
-    "share_removed_ci_hi_anchor", "style_gain_se", "styled_variants"};
+    "share_removed_ci_hi_anchor", "style_gain_se", "styled_variants", "ridge_fits"};
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
 _Static_assert(N_NEEDED <= 48, "report.d and report.name hold 48 datasets");
 
@@ -239,9 +239,14 @@ static void print_point(const report *r, size_t p)
     }
     const double *fail = get(r, "fit_failures", p, EST_N);
     if (fail[0] + fail[1] + fail[2] > 0)
-        printf("  warning: fits without a finite MLE (left out of the summaries): bt %.0f, "
+        printf("  warning: failed fits (left out of the summaries): bt %.0f, "
                "bt_style %.0f, elo %.0f replicate(s); see /results/fit_status\n",
                fail[0], fail[1], fail[2]);
+    const double *ridge = get(r, "ridge_fits", p, EST_N);
+    if (ridge[0] + ridge[1] + ridge[2] > 0)
+        printf("  note: fits without a finite MLE rated with a tiny ridge, as the arena's fits always\n"
+               "  return a number: bt %.0f, bt_style %.0f, elo %.0f replicate(s) (fit_status 3)\n",
+               ridge[0], ridge[1], ridge[2]);
     for (int g = 0; g < r->G; g++)
         print_vendor(r, p, g);
     print_leaderboard(r, p);

@@ -72,10 +72,10 @@ static const result_spec results[] = {
     RR_("selection_on_noise_neutral_anchor", F_DPTR, selection_neutral_anchor, AX_VENDOR, AX_NONE, "anchor", "selection_on_noise_anchor in a style-neutral rerun (arena points; NaN unless leaderboard.neutral_rerun)." ANCHOR_REF),
     R_("kendall_tau", F_DARR, kendall, AX_EST, AX_NONE, "Kendall τ-b of score vs θ over shown models"),
     R_("spearman_rho", F_DARR, spearman, AX_EST, AX_NONE, "Spearman ρ of score vs θ over shown models"),
-    R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top 10 by θ that is in the top 10 by score"),
+    R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top k by θ that is in the top k by score, k = min(10, shown models / 2)"),
     R_("tie_share", F_DSCALAR, tie_share, AX_NONE, AX_NONE, "share of final-leaderboard votes that are ties (either kind)"),
     R_("bothbad_share", F_DSCALAR, bothbad_share, AX_NONE, AX_NONE, "share of ties that are 'tie (bothbad)'"),
-    R_("fit_status", F_IARR, fit_status, AX_EST, AX_NONE, "0 fitted; 1 the final fit had no finite MLE or did not converge (values NaN); 2 the selection fit failed (whole replicate NaN)"),
+    R_("fit_status", F_IARR, fit_status, AX_EST, AX_NONE, "0 fitted; 1 the final fit failed (values NaN); 2 the selection fit failed (whole replicate NaN); 3 a fit (final, or the replicate's selection) had no finite MLE and was rated with the fallback ridge (values finite)"),
 };
 #define N_RESULTS (sizeof results / sizeof results[0])
 
@@ -88,7 +88,7 @@ enum {
     S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, S_SCORE_MEAN, S_RANK_MED,
     S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, S_FIELD_OFFSET, S_SCORE_INFL_MEAN_A,
     S_SCORE_INFL_SE_A, S_SELECTION_A, S_STYLE_A, S_SELECTION_NEUTRAL_A, S_SHARE_A, S_SHARE_LO_A,
-    S_SHARE_HI_A, S_STYLE_SE, S_STYLE_SE_A, S_STYLED, N_SUMMARY
+    S_SHARE_HI_A, S_STYLE_SE, S_STYLE_SE_A, S_STYLED, S_RIDGE_FITS, N_SUMMARY
 };
 
 typedef struct {
@@ -139,7 +139,8 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_STYLE_SE] = {"style_gain_se", "standard error of style_gain_mean: sd / √(replicates with a finite value) (arena points)", {AX_VENDOR, AX_NONE}, "field"},
     [S_STYLE_SE_A] = {"style_gain_se_anchor", "standard error of style_gain_mean_anchor (arena points)", {AX_VENDOR, AX_NONE}, "anchor"},
     [S_STYLED] = {"styled_variants", "variants of the vendor with a tuned style that differs from its base style (0: no tuned style)", {AX_VENDOR, AX_NONE}, NULL},
-    [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
+    [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status 1 or 2; left out of every summary)", {AX_EST, AX_NONE}},
+    [S_RIDGE_FITS] = {"ridge_fits", "replicates rated with the fallback ridge because a fit had no finite MLE (fit_status 3; kept in the summaries)", {AX_EST, AX_NONE}},
 };
 
 struct output {
@@ -753,8 +754,12 @@ static void summarise_global(output *o, const arena_result *res, int R, double *
             x[k] = res[k].field_offset[est];
         out[S_FIELD_OFFSET][est] = metrics_mean(x, (size_t)R, 1);
         out[S_FAILURES][est] = 0;
-        for (int k = 0; k < R; k++)
-            out[S_FAILURES][est] += res[k].fit_status[est] != ARENA_FIT_OK;
+        out[S_RIDGE_FITS][est] = 0;
+        for (int k = 0; k < R; k++) {
+            out[S_FAILURES][est] += res[k].fit_status[est] == ARENA_FIT_FAILED ||
+                                    res[k].fit_status[est] == ARENA_FIT_SELECTION_FAILED;
+            out[S_RIDGE_FITS][est] += res[k].fit_status[est] == ARENA_FIT_RIDGE;
+        }
     }
     double *x = o->scratch + (size_t)R;
     for (int f = 0; f < FEAT_N; f++) {

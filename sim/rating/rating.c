@@ -375,15 +375,32 @@ static double bt_pass(const rating_table *t, const double *r, double *g, gsl_mat
     return loss;
 }
 
-int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
-                  double *r, double *cov, util_err *err)
+/* ½·ridge·‖r‖², and its gradient and Hessian added to g, h (when g != NULL). */
+static double bt_ridge(const double *r, int n, double ridge, double *g, gsl_matrix *h)
+{
+    double pen = 0;
+    if (!(ridge > 0))
+        return 0;
+    for (int i = 0; i < n; i++) {
+        pen += 0.5 * ridge * r[i] * r[i];
+        if (g) {
+            g[i] += ridge * r[i];
+            h->data[(size_t)i * h->tda + (size_t)i] += ridge;
+        }
+    }
+    return pen;
+}
+
+static int bt_fit_core(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                       double ridge, double *r, double *cov, util_err *err)
 {
     int n = t->n, rc = UTIL_OK, it;
     double tol = (o && o->tol > 0) ? o->tol : 1e-10;
     int max_iter = (o && o->max_iter > 0) ? o->max_iter : 100;
+    size_t pin = ridge > 0 ? 0 : 1; /* the ridge fixes the level of r */
     if (w->n != n)
         return util_err_set(err, UTIL_ERUNTIME, "rating_bt_fit: workspace for %d models, table has %d", w->n, n);
-    rc = exist_check(t, &w->ex, err);
+    rc = ridge > 0 ? UTIL_OK : exist_check(t, &w->ex, err);
     if (rc)
         return rc;
     gsl_matrix_view hv = gsl_matrix_submatrix(w->h, 0, 0, (size_t)n, (size_t)n);
@@ -395,11 +412,12 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         total += t->cell[k];
     double thr = tol * fmax(1.0, total);
     memset(w->r, 0, (size_t)n * sizeof(double));
-    double loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+    double loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0) +
+                  bt_ridge(w->r, n, ridge, gv.vector.data, &hv.matrix);
     for (it = 0; it < max_iter; it++) {
         if (max_abs(gv.vector.data, (size_t)n) <= thr)
             break;
-        if (newton_step(&hv.matrix, &gv.vector, &fv.matrix, &dv.vector, 1)) {
+        if (newton_step(&hv.matrix, &gv.vector, &fv.matrix, &dv.vector, pin)) {
             rc = util_err_set(err, UTIL_ERUNTIME, "bt: Newton system not positive definite at iteration %d", it);
             goto out;
         }
@@ -408,7 +426,7 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
             for (int i = 0; i < n; i++)
                 w->rnew[i] = w->r[i] + step * dv.vector.data[i];
-            lnew = bt_pass(t, w->rnew, NULL, NULL, 0);
+            lnew = bt_pass(t, w->rnew, NULL, NULL, 0) + bt_ridge(w->rnew, n, ridge, NULL, NULL);
             if (lnew <= loss + 1e-12 * fabs(loss))
                 break;
         }
@@ -417,7 +435,8 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
             goto out;
         }
         memcpy(w->r, w->rnew, (size_t)n * sizeof(double));
-        loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+        loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0) +
+               bt_ridge(w->r, n, ridge, gv.vector.data, &hv.matrix);
     }
     if (it == max_iter) {
         rc = util_err_set(err, UTIL_ERUNTIME, "bt: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
@@ -430,11 +449,23 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         gsl_matrix_view g2 = gsl_matrix_submatrix(w->g2, 0, 0, (size_t)n, (size_t)n);
         gsl_matrix_view tv = gsl_matrix_submatrix(w->tmp, 0, 0, (size_t)n, (size_t)n);
         bt_pass(t, w->r, w->rnew, &g2.matrix, 2);
-        if (sandwich(&hv.matrix, &g2.matrix, (size_t)n, &fv.matrix, &tv.matrix, cov))
+        if (sandwich(&hv.matrix, &g2.matrix, pin ? (size_t)n : 0, &fv.matrix, &tv.matrix, cov))
             rc = util_err_set(err, UTIL_ERUNTIME, "bt: sandwich covariance failed (singular Hessian)");
     }
 out:
     return rc;
+}
+
+int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                  double *r, double *cov, util_err *err)
+{
+    return bt_fit_core(t, w, o, 0, r, cov, err);
+}
+
+int rating_bt_fit_ridge(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                        double ridge, double *r, double *cov, util_err *err)
+{
+    return bt_fit_core(t, w, o, ridge > 0 ? ridge : 0, r, cov, err);
 }
 
 /* ---- Rows ------------------------------------------------------------------ */
@@ -807,8 +838,8 @@ static int arena_rank_sandwich(rating_style_ws *w, style_ctx *c, int threads, do
 
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
-                          const rating_style_opts *o, const double *init, int z_ready,
-                          double *r, double *gamma, double *cov, util_err *err)
+                          const rating_style_opts *o, double ridge, const double *init,
+                          int z_ready, double *r, double *gamma, double *cov, util_err *err)
 {
     static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
     if (!o)
@@ -827,12 +858,14 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
     if (!rc && !z_ready && o->penalty == PENALTY_ARENA_RANK)
         arena_rank_weights(rows, w);
-    if (!rc && o->penalty != PENALTY_FASTCHAT)
+    if (!rc && o->penalty != PENALTY_FASTCHAT && !(ridge > 0))
         rc = style_exist(rows, wt, w, err);
     if (rc)
         return rc;
     style_lambdas(o->penalty, wsum, &lr, &lg);
-    pin = o->penalty == PENALTY_FASTCHAT ? 0 : 1;
+    if (ridge > 0)
+        lr += 0.5 * ridge;
+    pin = lr > 0 ? 0 : 1;
     slots_ensure(w, style_wave(rows->n, p, threads));
     if (init)
         memcpy(w->theta, init, p * sizeof(double));
@@ -890,7 +923,14 @@ int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err)
 {
-    return style_fit_core(rows, weights, w, o, NULL, 0, r, gamma, cov, err);
+    return style_fit_core(rows, weights, w, o, 0, NULL, 0, r, gamma, cov, err);
+}
+
+int rating_style_fit_ridge(const rating_rows *rows, const double *weights,
+                           rating_style_ws *w, const rating_style_opts *o, double ridge,
+                           double *r, double *gamma, double *cov, util_err *err)
+{
+    return style_fit_core(rows, weights, w, o, ridge > 0 ? ridge : 0, NULL, 0, r, gamma, cov, err);
 }
 
 void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out)
@@ -1122,7 +1162,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
                 wt[i] = (double)gsl_ran_poisson(g, 1.0);
-            codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
+            codes[k] = style_fit_core(rows, wt, w, &o1, 0, theta0, z_ready, th, th + n, NULL, &errs[k]);
             z_ready = 1;
             if (!codes[k]) {
                 double *v = vals + (size_t)k * P;

@@ -67,6 +67,12 @@ void rating_bt_ws_free(rating_bt_ws *w);
  * UTIL_ERUNTIME when not converged. */
 int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
                   double *r, double *cov, util_err *err);
+/* The same with loss += ½·ridge·‖r‖² (summed-NLL units, r in log10-odds),
+ * ridge > 0: it always has a finite answer (no existence check); cov from
+ * the penalised Hessian. For fits that must return a number whatever the
+ * data, as the arena's own do. */
+int rating_bt_fit_ridge(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                        double ridge, double *r, double *cov, util_err *err);
 
 /* ---- Per-battle rows (for bt_style and elo) ----------------------------- */
 
@@ -113,6 +119,10 @@ void rating_style_ws_free(rating_style_ws *w);
 int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err);
+/* The same with ½·ridge·‖r‖² added to the loss (as rating_bt_fit_ridge). */
+int rating_style_fit_ridge(const rating_rows *rows, const double *weights,
+                           rating_style_ws *w, const rating_style_opts *o, double ridge,
+                           double *r, double *gamma, double *cov, util_err *err);
 
 /* The ratings block of a bt_style covariance: out[n_models²] (row-major) =
  * cov[i][j] for i, j < n_models, from the (n_models+n_feat)² matrix, ready
