@@ -3,6 +3,7 @@
 #   make run          run configs/default.yaml and print the report
 #   make test         unit tests (cmocka) + integration tests (pytest)
 #   make bench        throughput and fit timings
+#   make man          the manual page build/arenasim.1 (from the option tables)
 #   make SANITIZE=address,undefined test
 CC ?= cc
 PYTHON := /usr/bin/python3
@@ -29,7 +30,7 @@ REPLACE_IF_CHANGED = if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; 
 
 # Sources by folder, in layer order (a folder includes only headers of its own
 # or a lower layer; `make check-layers` enforces it): see README "Code layout".
-LAYERS := base params config rating arena io sweep cmd
+LAYERS := base params config rating arena io game sweep cmd
 LIB_SRC := $(foreach d,$(filter-out cmd,$(LAYERS)),$(wildcard sim/$(d)/*.c)) \
   $(filter-out sim/cmd/main.c,$(wildcard sim/cmd/*.c))
 LIB_OBJ := $(LIB_SRC:sim/%.c=build/obj/%.o)
@@ -38,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps deps-build run test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
+.PHONY: all deps deps-build run man test check-layers test-unit test-py bench clean figures FORCE test-slurm calibrate
 all: bin/arenasim
 
 deps:
@@ -75,13 +76,15 @@ build/bench/%: bench/%.c build/libarenasim.a $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
 
+# --force: `make run` means "run the default scenario again", so it replaces
+# the previous outputs/default.h5 (run refuses to overwrite without it).
 run: deps all
 	@mkdir -p outputs
-	bin/arenasim run configs/default.yaml -o outputs/default.h5
+	bin/arenasim run configs/default.yaml -o outputs/default.h5 --force
 	bin/arenasim report outputs/default.h5
 
 test: deps all $(TEST_BIN)
-	@$(MAKE) --no-print-directory check-layers test-unit test-py
+	@$(MAKE) --no-print-directory check-layers test-unit fuzz-replay test-py
 
 # No file of sim/ includes a header of a layer above its own (README "Code layout").
 check-layers:
@@ -97,8 +100,17 @@ bench: deps all $(BENCH_BIN)
 	@set -e; for b in $(BENCH_BIN); do $$b; done
 	$(PYTHON) bench/bench_sweep.py
 
+# The man page comes from the same option tables as the parser and --help.
+man: build/arenasim.1
+build/arenasim.1: bin/arenasim
+	@mkdir -p build
+	bin/arenasim help --man > $@.new && mv $@.new $@
+
+# Paper figures into outputs/figures/ (README "Reproducing the figures"): runs
+# the stale configs/figures/*.yaml, draws PNG + PDF + CSV and captions.md.
+# QUICK=1: reduced runs (outputs/figures/runs-quick/), about a minute of CPU.
 figures: deps all
-	$(PYTHON) analysis/figures.py
+	$(PYTHON) analysis/figures.py $(if $(QUICK),--quick)
 
 clean:
 	rm -rf build bin
@@ -113,3 +125,67 @@ test-slurm: all
 # Fit configs/default.yaml (voters, thetas) to the published arena numbers; see scripts/calibrate.py
 calibrate: all
 	$(PYTHON) scripts/calibrate.py
+
+# ---- Fuzzing (README "Fuzzing") ------------------------------------------------
+# `make fuzz FUZZ_SECONDS=N` builds every target with clang + libFuzzer (ASan,
+# UBSan) and runs each for N seconds on a working corpus in build/fuzz/corpus,
+# seeded from (a copy of) tests/fuzz/corpus; crashes, hangs (over 1 s) and leaks land in
+# build/fuzz/artifacts. Only this block needs clang (scripts/deps.sh fuzz).
+# `make test` replays tests/fuzz/corpus and tests/fuzz/regressions with a plain
+# gcc build (fuzz-replay), so it needs no clang.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := config battles_csv battles_fastchat battles_counts h5_report h5_merge h5_resume
+# seed corpus of a target: tests/fuzz/corpus/TARGET (the h5_* share corpus/h5)
+FUZZ_SEEDS = tests/fuzz/corpus/$$(case $$t in h5_*) echo h5;; *) echo $$t;; esac)
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# a smaller quarantine keeps the result-file targets (HDF5 allocates a lot) fast
+FUZZ_ASAN_OPTIONS ?= quarantine_size_mb=8:malloc_context_size=4:detect_stack_use_after_return=0
+FUZZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -fopenmp -O1 -g -Wall -Wno-unused-parameter \
+  $(FUZZ_SAN) $(PKG_CFLAGS) -Isim -Ibuild
+FUZZ_LIB_OBJ := $(LIB_SRC:sim/%.c=build/fuzz/obj/%.o)
+FUZZ_BIN := $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+REPLAY_BIN := $(FUZZ_TARGETS:%=build/fuzz-replay/fuzz_%)
+.PHONY: fuzz fuzz-build fuzz-replay deps-fuzz
+
+deps-fuzz:
+	@scripts/deps.sh fuzz
+
+build/fuzz/obj/%.o: sim/%.c build/version.h | deps-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libarenasim.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build/fuzz/libarenasim.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< -o $@ build/fuzz/libarenasim.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each target in turn; stops at the first target that finds something (the
+# log, build/fuzz/fuzz_TARGET.log, and the input in build/fuzz/artifacts).
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t; \
+	  cp -n $(FUZZ_SEEDS)/* build/fuzz/corpus/$$t/; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  max=65536; case $$t in h5_*) max=300000;; esac; \
+	  rc=0; ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=1 -rss_limit_mb=2048 \
+	    -max_len=$$max -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$t/ \
+	    build/fuzz/corpus/$$t > build/fuzz/fuzz_$$t.log 2>&1 || rc=$$?; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|^Done|SUMMARY' build/fuzz/fuzz_$$t.log || true; \
+	  echo "corpus: $$(ls build/fuzz/corpus/$$t | wc -l) inputs"; \
+	  if [ $$rc != 0 ]; then tail -n 40 build/fuzz/fuzz_$$t.log; exit $$rc; fi; \
+	done
+
+build/fuzz-replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) build/libarenasim.a $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes tests/fuzz/replay.c $< -o $@ build/libarenasim.a $(LIBS) $(LDFLAGS)
+
+# Every seed and every input that ever crashed or hung, through each target.
+fuzz-replay: $(REPLAY_BIN)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  build/fuzz-replay/fuzz_$$t $(FUZZ_SEEDS) $$(ls -d tests/fuzz/regressions/$$t 2>/dev/null); \
+	done

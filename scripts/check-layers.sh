@@ -6,7 +6,7 @@
 # FILE:LINE: and exits 1 if there is any. Usage: scripts/check-layers.sh [LAYERS...]
 set -eu
 cd "$(dirname "$0")/.."
-LAYERS=${*:-"base params config rating arena io sweep cmd"}
+LAYERS=${*:-"base params config rating arena io game sweep cmd"}
 rank() {
     i=0
     for l in $LAYERS; do

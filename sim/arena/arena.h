@@ -48,7 +48,8 @@ typedef struct {
 
 /* Everything about a point that does not depend on the replicate. */
 typedef struct {
-    const params *p;
+    const params *p;       /* the point's params with the arena policies applied (own copy) */
+    params *own;
     int n_ent;             /* public + all variants + separate released models */
     arena_entity *ent;
     char (*names)[2 * PARAMS_NAME_LEN];
@@ -99,6 +100,11 @@ typedef struct {
      * score − θ̃ with both on the anchored scale. */
     double *score_infl_anchor;  /* [est][g] score − θ̃_sel */
     double *selection_anchor, *style_anchor, *selection_neutral_anchor; /* [g] */
+    double *score_corr;    /* [est][g] selection-corrected score of the listed variant
+                              (policy.selection_correction; NaN when none; anchored) */
+    double *corr_infl;     /* [est][g] score_corr − θ̃_sel − field_offset[est] (field) */
+    double *payoff;        /* [g] the vendor's game payoff (NaN without a game block) */
+    int *provisional;      /* [g] 1: listed model still "provisional" (policy.provisional_votes) */
     double kendall[EST_N], spearman[EST_N], topk[EST_N];
     double tie_share, bothbad_share;
     int fit_status[EST_N]; /* ARENA_FIT_* */
@@ -133,6 +139,16 @@ const arena_battle *arena_ws_battles(const arena_ws *w, size_t *n);
 
 /* k of the top-k overlap of n shown models: min(10, n/2), at least 1. */
 int arena_topk_k(int n);
+
+/* Arena policies (policy.c): apply params.policy and the style intensity to
+ * a params copy; the "provisional" rule; the selection-corrected rating of
+ * variant sel among n testing ratings x[] with sampling variances s2[]. */
+void arena_policy_apply(params *q);
+int arena_policy_provisional(const params *q, int g);
+double arena_policy_corrected(params_correction c, const double *x, const double *s2, int n,
+                              int sel);
+/* The vendor's strategy cost (game.cost_*), payoff units. */
+double arena_policy_cost(const params *q, int g);
 
 /* Pure model math, exposed for tests. */
 double arena_transform(params_transform t, double a, double b);

@@ -56,6 +56,16 @@ struct arena_ws {
     unsigned char ridged[2];  /* [selection?] the last fit needed ARENA_RIDGE */
     unsigned char sel_ridged; /* the selection fit of this replicate needed it */
     arena_stream *streams; /* [Σ variants + 2 · n_gaming] timeline scratch */
+    double corr_shift[EST_N][PARAMS_MAX_GAMING]; /* points: listed score − corrected score */
+    int corr_disp[EST_N][PARAMS_MAX_GAMING];     /* displayed rank at the corrected score */
+    double *cov_sel;     /* selection-fit covariance (selection_correction: eb) */
+    /* sampling: arena (sampling.c): votes so far and testing votes left per
+     * entity, first-draw weights, the current top k of the public models */
+    long *votes, *left;
+    double *wt, *r_pub;
+    unsigned char *top;
+    rating_table *tab_pub;
+    rating_bt_ws *bt_pub;
     uint64_t point, rep;  /* the replicate being simulated */
 };
 
@@ -70,9 +80,14 @@ void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral);
 /* sampling.c */
 void arena_public_battles(const arena_scenario *s, arena_ws *w, long n);
 void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, int phase);
+/* sampling: arena — public battles and private testing in one stream. */
+void arena_policy_battles(const arena_scenario *s, arena_ws *w);
+void arena_sampling_alloc(const arena_scenario *s, arena_ws *w);
+void arena_sampling_free(arena_ws *w);
 
 /* timeline.c: the phases interleaved in time (buffer index = timestamp) */
 double arena_public_weight(const arena_scenario *s);
+long arena_public_history(const arena_scenario *s);
 void arena_testing_stage(const arena_scenario *s, arena_ws *w, long *pub_left);
 void arena_listed_stage(const arena_scenario *s, arena_ws *w, long *pub_left);
 
@@ -87,6 +102,8 @@ int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *
 int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err);
 void arena_build_final_map(const arena_scenario *s, arena_ws *w);
 void arena_apply_vote_policies(const arena_scenario *s, arena_ws *w);
+/* policy.selection_correction: per estimator and vendor, corr_shift. */
+int arena_selection_correction(const arena_scenario *s, arena_ws *w, util_err *err);
 
 /* leaderboard.c */
 void arena_clear_estimator(const arena_scenario *s, int est, arena_result *out);

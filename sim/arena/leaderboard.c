@@ -55,9 +55,30 @@ static int estimator_scores(const arena_scenario *s, arena_ws *w, int est, util_
     return rc;
 }
 
+/* Displayed rank each vendor's listed model would get at its
+ * selection-corrected score (CI shifted with it), the others unchanged. */
+static void corrected_ranks(const arena_scenario *s, arena_ws *w, int est, int with_ci)
+{
+    const params *p = s->p;
+    for (int g = 0; g < p->n_gaming; g++) {
+        double d = w->corr_shift[est][g];
+        int i = w->slot_fin[p->n_models + 2 * g], r = 1;
+        if (isnan(d) || i < 0) {
+            w->corr_disp[est][g] = 0;
+            continue;
+        }
+        double top = with_ci ? w->hi[i] - d : w->score[i] - d;
+        for (int j = 0; j < s->n_fin_fit; j++)
+            if (j != i && w->shown[j])
+                r += (with_ci ? w->lo[j] : w->score[j]) > top;
+        w->corr_disp[est][g] = r;
+    }
+}
+
 static void store_estimator(const arena_scenario *s, arena_ws *w, int est, int with_ci,
                             arena_result *out)
 {
+    corrected_ranks(s, w, est, with_ci);
     const int S = s->n_slots;
     rating_ranks(w->score, with_ci ? w->lo : NULL, with_ci ? w->hi : NULL, s->n_fin_fit,
                  w->shown, w->ord, w->disp);

@@ -82,6 +82,28 @@ static void field_offsets(const arena_scenario *s, arena_ws *w, arena_result *ou
     }
 }
 
+/* The vendor's game payoff (README "Which policy stops the gaming?"): on
+ * game.board, −(displayed rank) or the listed score minus the median score
+ * of the public models (invariant to the anchor), at the selection-corrected
+ * score when the policy corrects; minus the strategy's cost. */
+static double vendor_payoff(const arena_scenario *s, arena_ws *w, const arena_result *out, int g)
+{
+    const params *p = s->p;
+    const int est = p->game.board, S = s->n_slots, m = p->n_models + 2 * g;
+    const int corr = p->policy.correction != CORRECTION_NONE;
+    double v;
+    if (p->game.payoff == PAYOFF_RANK) {
+        int r = corr ? w->corr_disp[est][g] : out->disp_rank[(size_t)est * S + m];
+        v = r > 0 ? -(double)r : NAN;
+    } else {
+        double med = metrics_quantile(&out->score[(size_t)est * S], (size_t)p->n_models, 1, 0.5,
+                                      w->dwork);
+        v = (corr ? out->score_corr[(size_t)est * p->n_gaming + g]
+                  : out->score[(size_t)est * S + m]) - med;
+    }
+    return v - arena_policy_cost(p, g);
+}
+
 /* Inflation of each gaming vendor's listed variant and its decomposition
  * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style, once
  * relative to the field (primary) and once relative to the anchor. */
@@ -104,6 +126,14 @@ void arena_vendor_measures(const arena_scenario *s, arena_ws *w, arena_result *o
             out->score_infl[q] = out->score_infl_anchor[q] - out->field_offset[est];
             out->rank_infl[q] = out->rank[o] ? (double)(out->true_rank[m] - out->rank[o]) : NAN;
         }
+        for (int est = 0; est < EST_N; est++) {
+            size_t q = (size_t)est * (size_t)G + (size_t)g;
+            double d = est == EST_ELO ? NAN : w->corr_shift[est][g];
+            out->score_corr[q] = out->score[(size_t)est * S + m] - d;
+            out->corr_infl[q] = out->score_corr[q] - out->true_sel[g] - out->field_offset[est];
+        }
+        out->provisional[g] = arena_policy_provisional(p, g);
+        out->payoff[g] = p->has_game ? vendor_payoff(s, w, out, g) : NAN;
         size_t raw = (size_t)EST_BT * (size_t)G + (size_t)g;
         size_t sty = (size_t)EST_BT_STYLE * (size_t)G + (size_t)g;
         out->real_gain[g] = out->true_sel[g] - out->true_base[g];

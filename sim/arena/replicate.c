@@ -55,6 +55,11 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     for (int g = 0; g < s->p->n_gaming; g++)
         nst += (size_t)s->p->gaming[g].n_variants;
     w->streams = util_malloc(nst * sizeof *w->streams);
+    arena_sampling_alloc(s, w);
+    if (s->p->policy.correction == CORRECTION_EB) {
+        size_t ns = (size_t)(s->n_sel_fit + F);
+        w->cov_sel = util_malloc(ns * ns * sizeof(double));
+    }
     return w;
 }
 
@@ -91,6 +96,8 @@ void arena_ws_free(arena_ws *w)
     free(w->idx);
     free(w->dwork);
     free(w->streams);
+    free(w->cov_sel);
+    arena_sampling_free(w);
     free(w);
 }
 
@@ -128,6 +135,10 @@ void arena_result_alloc(arena_result *r, int n_slots, int n_gaming)
     r->selection_anchor = util_malloc(G * sizeof(double));
     r->style_anchor = util_malloc(G * sizeof(double));
     r->selection_neutral_anchor = util_malloc(G * sizeof(double));
+    r->score_corr = util_malloc(EST_N * G * sizeof(double));
+    r->corr_infl = util_malloc(EST_N * G * sizeof(double));
+    r->payoff = util_malloc(G * sizeof(double));
+    r->provisional = util_malloc(G * sizeof(int));
 }
 
 void arena_result_free(arena_result *r)
@@ -154,6 +165,10 @@ void arena_result_free(arena_result *r)
     free(r->selection_anchor);
     free(r->style_anchor);
     free(r->selection_neutral_anchor);
+    free(r->score_corr);
+    free(r->corr_infl);
+    free(r->payoff);
+    free(r->provisional);
     memset(r, 0, sizeof *r);
 }
 
@@ -167,8 +182,14 @@ static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     w->nb = 0;
     arena_draw_population(s, w, neutral);
     long pub_left = p->n_public;
-    arena_testing_stage(s, w, &pub_left); /* public votes interleaved (timeline.c) */
+    if (p->sampling == SAMPLING_ARENA) { /* its own stream of public + testing votes */
+        arena_policy_battles(s, w);
+        pub_left = 0;
+    } else
+        arena_testing_stage(s, w, &pub_left); /* public votes interleaved (timeline.c) */
     int rc = arena_select_variants(s, w, err); /* on the votes so far */
+    if (!rc)
+        rc = arena_selection_correction(s, w, err);
     if (rc)
         return rc;
     arena_listed_stage(s, w, &pub_left);
@@ -201,11 +222,14 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
     for (int g = 0; g < p->n_gaming; g++) {
         out->selected[g] = -1;
         out->true_sel[g] = out->true_base[g] = NAN;
-        out->real_gain[g] = out->selection[g] = out->style[g] = NAN;
+        out->real_gain[g] = out->selection[g] = out->style[g] = out->payoff[g] = NAN;
         out->selection_anchor[g] = out->style_anchor[g] = NAN;
-        for (int est = 0; est < EST_N; est++)
-            out->rank_infl[est * p->n_gaming + g] = out->score_infl[est * p->n_gaming + g] =
-                out->score_infl_anchor[est * p->n_gaming + g] = NAN;
+        out->provisional[g] = arena_policy_provisional(p, g);
+        for (int est = 0; est < EST_N; est++) {
+            int q = est * p->n_gaming + g;
+            out->rank_infl[q] = out->score_infl[q] = out->score_corr[q] = out->corr_infl[q] =
+                out->score_infl_anchor[q] = NAN;
+        }
     }
     for (int est = 0; est < EST_N; est++)
         out->field_offset[est] = NAN;

@@ -85,7 +85,10 @@ static void count_fits(arena_scenario *s)
 int arena_scenario_init(arena_scenario *s, const params *p, util_err *err)
 {
     memset(s, 0, sizeof *s);
-    s->p = p;
+    s->own = util_malloc(sizeof *s->own);
+    *s->own = *p;
+    arena_policy_apply(s->own);
+    s->p = p = s->own;
     build_entities(s);
     count_fits(s);
     s->n_slots = p->n_models + 2 * p->n_gaming;
@@ -114,6 +117,7 @@ void arena_scenario_free(arena_scenario *s)
     free(s->names);
     free(s->pub_cum);
     free(s->r_public_true);
+    free(s->own);
     memset(s, 0, sizeof *s);
 }
 

@@ -126,7 +126,7 @@ void arena_build_final_map(const arena_scenario *s, arena_ws *w)
         if (w->fin_map[e] >= 0)
             w->fin_ent[w->fin_map[e]] = e;
     for (int i = 0; i < n; i++)
-        w->shown[i] = i < shown_n;
+        w->shown[i] = i < shown_n || p->policy.disclosure; /* disclosure: every variant shown */
 }
 
 /* Mark the testing votes the policies retract: the listed variant's under
@@ -144,4 +144,48 @@ void arena_apply_vote_policies(const arena_scenario *s, arena_ws *w)
         int listed = s->ent[e].variant == w->selected[s->ent[e].gaming];
         b->kept = listed ? v->listed_votes == LISTED_KEEP : v->unlisted_votes == UNLISTED_KEEP;
     }
+}
+
+/* policy.selection_correction: the arena refits the testing votes of every
+ * variant (each enabled board, bt and bt_style) and replaces the listed
+ * variant's testing-vote rating by the corrected one (policy.c). Only the
+ * testing votes carry the winner's curse, so the listed score moves by the
+ * rating difference times their share of its final votes (0 under fresh
+ * votes). corr_shift is in points; NaN when no correction applies. */
+int arena_selection_correction(const arena_scenario *s, arena_ws *w, util_err *err)
+{
+    const params *p = s->p;
+    int *map = w->fin_map;
+    double s2[PARAMS_MAX_VARIANTS];
+    for (int est = 0; est < EST_N; est++)
+        for (int g = 0; g < p->n_gaming; g++)
+            w->corr_shift[est][g] = NAN;
+    if (p->policy.correction == CORRECTION_NONE)
+        return UTIL_OK;
+    const int eb = p->policy.correction == CORRECTION_EB, ns = s->n_sel_fit;
+    for (int e = 0; e < s->n_ent; e++)
+        map[e] = e < ns ? e : -1;
+    for (int est = EST_BT; est <= EST_BT_STYLE; est++) {
+        if (!p->estimators[est])
+            continue;
+        int rc = arena_fit_ratings(s, w, est, map, ns, 1, w->r_sel, eb ? w->cov_sel : NULL, err);
+        if (rc)
+            return util_err_prefix(err, "selection-correction fit (%s)", params_estimator_names[est]);
+        if (eb && est == EST_BT_STYLE)
+            rating_cov_ratings(w->cov_sel, ns, s->n_feat_ctl, w->cov_sel);
+        for (int g = 0; g < p->n_gaming; g++) {
+            const params_gaming *v = &p->gaming[g];
+            const double *x = &w->r_sel[s->var_off[g]];
+            for (int k = 0; k < v->n_variants; k++) {
+                size_t d = (size_t)(s->var_off[g] + k);
+                s2[k] = eb ? w->cov_sel[d * (size_t)ns + d] : 0.0;
+            }
+            int sel = w->selected[g];
+            double c = arena_policy_corrected(p->policy.correction, x, s2, v->n_variants, sel);
+            double share = v->listed_votes == LISTED_KEEP
+                               ? (double)v->n_test / (double)(v->n_test + v->n_listed) : 0.0;
+            w->corr_shift[est][g] = RATING_SCALE * (x[sel] - c) * share;
+        }
+    }
+    return UTIL_OK;
 }

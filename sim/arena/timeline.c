@@ -6,6 +6,13 @@
  * is written in time order, so a battle's index is its timestamp: online
  * Elo runs in that order and `arenasim battles` exports it as `tstamp`.
  *
+ * The public pool has a history: the public votes that the vendors'
+ * battles do not need, in expectation, to be interleaved with them (see
+ * arena_public_history) come first, so the selection fit sees an
+ * established public board, as on the real arena; then private testing
+ * with public votes interleaved, the selection, the listed / released
+ * models' battles with public votes interleaved, and any public votes left.
+ *
  * Who gets the next battle: every active "stream" (the public pool, and each
  * vendor entity that still has battles of the current stage to play) is
  * drawn with probability proportional to its weight. The public pool weighs
@@ -18,6 +25,8 @@
  * No units: indices, counts and relative weights.
  */
 #include "arena/arena_internal.h"
+
+#include <math.h>
 
 double arena_public_weight(const arena_scenario *s)
 {
@@ -32,6 +41,28 @@ static double active_weight(const arena_stream *st, int ns)
         if (st[i].left > 0)
             a += st[i].w;
     return a;
+}
+
+/* Public votes before private testing starts: n_public minus the public
+ * votes expected during testing (T₁·W_pub/A₁: T₁ testing battles, A₁ the
+ * weight of all variants) and after listing (T₂·W_pub/A₂ likewise for the
+ * listed and released models), at least 0. Depends on the config only. */
+long arena_public_history(const arena_scenario *s)
+{
+    const params *p = s->p;
+    const double wpub = arena_public_weight(s);
+    double a1 = 0, t1 = 0, a2 = 0, t2 = 0;
+    for (int g = 0; g < p->n_gaming; g++) {
+        const params_gaming *v = &p->gaming[g];
+        long rel = s->rel_ent[g] >= 0 ? v->n_release : 0;
+        a1 += v->n_variants * v->weight;
+        t1 += (double)v->n_variants * (double)v->n_test;
+        a2 += v->weight * ((v->n_listed > 0) + (rel > 0));
+        t2 += (double)(v->n_listed + rel);
+    }
+    double need = (a1 > 0 ? t1 * wpub / a1 : 0) + (a2 > 0 ? t2 * wpub / a2 : 0);
+    double h = (double)p->n_public - ceil(need);
+    return h > 0 ? (long)h : 0;
 }
 
 /* Play every stream out, interleaved with public battles while they last. */
@@ -63,11 +94,16 @@ static void run_stage(const arena_scenario *s, arena_ws *w, arena_stream *st, in
     }
 }
 
-/* Private testing of every vendor's variants, with the public votes that
- * arrive meanwhile; the selection fit follows at the end of it. */
+/* The public history, then private testing of every vendor's variants
+ * with the public votes that arrive meanwhile; the selection fit follows
+ * at the end of it. */
 void arena_testing_stage(const arena_scenario *s, arena_ws *w, long *pub_left)
 {
     const params *p = s->p;
+    long hist = arena_public_history(s);
+    hist = hist < *pub_left ? hist : *pub_left;
+    arena_public_battles(s, w, hist);
+    *pub_left -= hist;
     arena_stream *st = w->streams;
     int ns = 0;
     for (int g = 0; g < p->n_gaming; g++)

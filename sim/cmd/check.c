@@ -6,48 +6,44 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "config/config.h"
+#include "game/game.h"
 
-static void usage(FILE *f)
+const cli_cmd cmd_check_spec = {
+    "check", "CONFIG", 1, 1,
+    "Validate CONFIG (every sweep point) and print the resolved config and the sweep points.",
+    "The resolved config has every default written out; running it again reproduces the same "
+    "results. Then comes the table of the expanded sweep points (0-based index, the value of "
+    "every axis; linked axes move together). Writes no files.",
+    NULL, 0};
+
+static int check_set(void *ctx, int opt, const char *v, util_err *err)
 {
-    fputs("usage: arenasim check CONFIG\n"
-          "  Validate CONFIG (every sweep point) and print the resolved config\n"
-          "  followed by the table of sweep points.\n", f);
+    return util_err_set(err, UTIL_EINPUT, "check takes no options");
 }
 
 int cmd_check(int argc, char **argv)
 {
-    const char *path = NULL;
-    util_err err = {0};
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0) {
-            fprintf(stderr, "arenasim check: unknown option '%s'\n", argv[i]);
-            usage(stderr);
-            return UTIL_EINPUT;
-        }
-        if (!strcmp(argv[i], "--") && i + 1 < argc)
-            i++;
-        if (path) {
-            fprintf(stderr, "arenasim check: expected one CONFIG, got also '%s'\n", argv[i]);
-            usage(stderr);
-            return UTIL_EINPUT;
-        }
-        path = argv[i];
-    }
-    if (!path) {
-        fprintf(stderr, "arenasim check: missing CONFIG\n");
-        usage(stderr);
-        return UTIL_EINPUT;
-    }
+    const char **pos = util_calloc((size_t)argc + 1, sizeof *pos);
+    int n_pos, rc = cli_parse(&cmd_check_spec, argc, argv, check_set, NULL, pos, &n_pos, NULL);
+    const char *path = pos[0];
+    util_err err = {0, ""};
+    free(pos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
     config *c = config_load(path, &err);
     if (!c) {
         fprintf(stderr, "arenasim check: %s\n", err.msg);
         return err.code ? err.code : UTIL_ERUNTIME;
+    }
+    if (game_check(c, &err)) {
+        fprintf(stderr, "arenasim check: %s: %s\n", path, err.msg);
+        config_free(c);
+        return UTIL_EINPUT;
     }
     config_print(c, stdout);
     config_free(c);

@@ -3,7 +3,9 @@
  * real (or exported) battle log. Reads the log (battles_io), optionally drops
  * rarely-seen models, fits bt / bt_style / elo (rating), computes CIs and
  * ranks, and prints a leaderboard or writes the CSV of DESIGN §5 atomically
- * (temp file + rename; nothing is written on bad input).
+ * (temp file, then placed without replacing an existing file unless
+ * --force; nothing is written on bad input). --config takes the estimator
+ * settings from a config's leaderboard: block.
  *
  * Units: scores and CIs in arena points (400·log10-odds + 1000, anchored);
  * style coefficients in log-odds per sd of the z-scored feature difference.
@@ -22,7 +24,9 @@
 #endif
 
 #include "io/battles.h"
+#include "cmd/cli.h"
 #include "cmd/cmd.h"
+#include "config/config.h"
 #include "rating/rating.h"
 #include "base/util.h"
 
@@ -37,7 +41,9 @@ typedef struct {
     int nboot, threads, elo;
     uint64_t seed;
     double elo_k, level;
-    long min_battles;
+    long min_battles, point;
+    const char *config;
+    int force;
 } fit_args;
 
 typedef struct {
@@ -46,17 +52,9 @@ typedef struct {
     int *rank, *disp, anchor;
 } fit_result;
 
-static void fit_usage(FILE *fp)
-{
-    fprintf(fp,
-            "usage: arenasim fit BATTLES [--format csv|fastchat-json|counts-json] [--style]\n"
-            "         [--style-features tokens,headers,lists,bold[,emoji]]\n"
-            "         [--style-penalty none|fastchat|arena_rank] [--anchor MODEL=SCORE]\n"
-            "         [--ci bootstrap|sandwich] [--bootstrap N] [--seed S] [--threads N]\n"
-            "         [--elo] [--elo-k K] [--min-battles K] [-o FILE.csv]\n");
-}
-
 /* ---- Argument parsing ------------------------------------------------------ */
+
+static char *style_path(const char *out);
 
 static int parse_long(const char *opt, const char *v, long lo, long hi, long *x, util_err *err)
 {
@@ -103,6 +101,7 @@ static int parse_anchor(const char *v, fit_args *a, util_err *err)
         return util_err_set(err, UTIL_EINPUT, "--anchor: '%s' is not a number", eq + 1);
     char *m = util_strdup(v);
     m[eq - v] = '\0';
+    free((char *)a->anchor_model);
     a->anchor_model = m;
     return UTIL_OK;
 }
@@ -120,125 +119,219 @@ static int parse_choice(const char *opt, const char *v, const char *const *names
     return util_err_set(err, UTIL_EINPUT, "%s: unknown value '%s' (expected %s)", opt, v, list);
 }
 
-/* Handle one option that takes a value. */
-static int fit_option(const char *opt, const char *v, fit_args *a, util_err *err)
+enum {
+    F_FORMAT, F_STYLE, F_FEATURES, F_PENALTY, F_ANCHOR, F_CI, F_LEVEL, F_BOOT, F_SEED,
+    F_THREADS, F_ELO, F_ELO_K, F_MIN, F_CONFIG, F_POINT, F_OUT, F_FORCE, F_N
+};
+static const cli_opt fit_opts[F_N] = {
+    [F_FORMAT] = {"--format", NULL, "csv|fastchat-json|counts-json", NULL,
+                  "from the file's first bytes", "format of BATTLES", 0},
+    [F_STYLE] = {"--style", NULL, NULL, NULL, NULL,
+                 "fit bt_style (style control) instead of plain Bradley-Terry", 0},
+    [F_FEATURES] = {"--style-features", NULL, "LIST", "tokens,headers,lists,bold", NULL,
+                    "controlled style features, from tokens,headers,lists,bold,emoji", 0},
+    [F_PENALTY] = {"--style-penalty", NULL, "none|fastchat|arena_rank", "fastchat", NULL,
+                   "penalty convention of the style fit (README, Estimators)", 0},
+    [F_ANCHOR] = {"--anchor", NULL, "MODEL=SCORE", NULL, "none: scores centred, mean r = 0",
+                  "shift scores so that MODEL has SCORE", 0},
+    [F_CI] = {"--ci", NULL, "sandwich|bootstrap", "sandwich", NULL, "confidence intervals", 0},
+    [F_LEVEL] = {"--ci-level", NULL, "L", "0.95", NULL, "CI level, in (0, 1)", 0},
+    [F_BOOT] = {"--bootstrap", NULL, "N", "100", NULL, "bootstrap rounds (with --ci bootstrap)", 0},
+    [F_SEED] = {"--seed", NULL, "S", "1", NULL, "random seed of the bootstrap (64-bit)", 0},
+    [F_THREADS] = {"--threads", NULL, "N", NULL, "OMP_NUM_THREADS, else all cores",
+                   "threads of the style fit and the bootstrap", 0},
+    [F_ELO] = {"--elo", NULL, NULL, NULL, NULL, "online Elo in battle order instead of BT", 0},
+    [F_ELO_K] = {"--elo-k", NULL, "K", "4", NULL, "Elo K factor", 0},
+    [F_MIN] = {"--min-battles", NULL, "K", "0", NULL,
+               "drop models with fewer than K battles (models with none are always dropped)", 0},
+    [F_CONFIG] = {"--config", NULL, "CONFIG", NULL, NULL,
+                  "take the anchor, style features and penalty, CI method, level and bootstrap "
+                  "rounds, and Elo K from the leaderboard: block of CONFIG (options given on "
+                  "the command line win)", 0},
+    [F_POINT] = {"--point", NULL, "P", "0", NULL,
+                 "with --config: the sweep point (0-based) whose settings to use", 0},
+    [F_OUT] = {"--output", "-o", "FILE.csv", NULL, "print a table on stdout",
+               "write model,score,ci_lo,ci_hi,rank,displayed_rank,battles (with --style also "
+               "FILE.style.csv: feature,coef,ci_lo,ci_hi)", 0},
+    [F_FORCE] = {"--force", NULL, NULL, NULL, NULL,
+                 "replace an existing FILE.csv (and FILE.style.csv)", 0},
+};
+const cli_cmd cmd_fit_spec = {
+    "fit", "BATTLES", 1, 1,
+    "Fit the leaderboard estimators to a real or exported battle log.",
+    "BATTLES is the arena's CSV schema (model_a,model_b,winner, optional tstamp and style "
+    "columns), the arena's published battle JSON (fastchat-json) or aggregated pair counts "
+    "(counts-json). Scores are in arena points, 400 log10-odds + 1000, anchored with --anchor "
+    "(or --config); rank is by score, displayed_rank = 1 + the models whose CI lies entirely "
+    "above. The export of `arenasim battles CONFIG --point P --replicate R`, refitted with "
+    "--config CONFIG --point P, gives the scores run stored for that replicate.",
+    fit_opts, F_N};
+
+static int fit_set(void *ctx, int opt, const char *v, util_err *err)
 {
     static const char *const pens[] = {"none", "fastchat", "arena_rank"};
     static const char *const cis[] = {"sandwich", "bootstrap"};
+    fit_args *a = ctx;
+    const char *name = fit_opts[opt].name;
     long x;
     int c, rc = UTIL_OK;
-    if (!strcmp(opt, "--format"))
-        rc = battles_parse_format(v, &a->fmt, err);
-    else if (!strcmp(opt, "--style-features"))
-        rc = parse_features(v, a, err);
-    else if (!strcmp(opt, "--style-penalty")) {
-        rc = parse_choice(opt, v, pens, 3, &c, err);
+    char *end;
+    switch (opt) {
+    case F_FORMAT: rc = battles_parse_format(v, &a->fmt, err); break;
+    case F_STYLE: a->style = 1; break;
+    case F_FEATURES: rc = parse_features(v, a, err); break;
+    case F_PENALTY:
+        rc = parse_choice(name, v, pens, 3, &c, err);
         a->penalty = c == 0 ? PENALTY_NONE : c == 1 ? PENALTY_FASTCHAT : PENALTY_ARENA_RANK;
-    } else if (!strcmp(opt, "--ci")) {
-        rc = parse_choice(opt, v, cis, 2, &c, err);
+        break;
+    case F_CI:
+        rc = parse_choice(name, v, cis, 2, &c, err);
         a->ci = c == 0 ? CI_SANDWICH : CI_BOOTSTRAP;
-    } else if (!strcmp(opt, "--anchor"))
-        rc = parse_anchor(v, a, err);
-    else if (!strcmp(opt, "--bootstrap")) {
-        rc = parse_long(opt, v, 1, 1000000, &x, err);
+        break;
+    case F_LEVEL:
+        a->level = strtod(v, &end);
+        if (!*v || *end || !(a->level > 0 && a->level < 1))
+            rc = util_err_set(err, UTIL_EINPUT, "--ci-level: expected a number in (0, 1), got '%s'", v);
+        break;
+    case F_ANCHOR: rc = parse_anchor(v, a, err); break;
+    case F_BOOT:
+        rc = parse_long(name, v, 1, 1000000, &x, err);
         a->nboot = (int)x;
-    } else if (!strcmp(opt, "--seed")) {
-        char *end;
+        break;
+    case F_SEED: {
         errno = 0;
-        unsigned long long s = strtoull(v, &end, 10);
+        unsigned long long sd = strtoull(v, &end, 10);
         if (!*v || *end || errno || v[0] == '-')
             rc = util_err_set(err, UTIL_EINPUT, "--seed: expected an unsigned 64-bit integer, got '%s'", v);
-        a->seed = (uint64_t)s;
-    } else if (!strcmp(opt, "--threads")) {
-        rc = parse_long(opt, v, 1, 4096, &x, err);
+        a->seed = (uint64_t)sd;
+        break;
+    }
+    case F_THREADS:
+        rc = parse_long(name, v, 1, 4096, &x, err);
         a->threads = (int)x;
-    } else if (!strcmp(opt, "--min-battles")) {
-        rc = parse_long(opt, v, 0, 2000000000L, &x, err);
-        a->min_battles = x;
-    } else if (!strcmp(opt, "--elo-k")) {
-        char *end;
+        break;
+    case F_ELO: a->elo = 1; break;
+    case F_ELO_K:
         a->elo_k = strtod(v, &end);
         if (!*v || *end || !(a->elo_k > 0) || !isfinite(a->elo_k))
             rc = util_err_set(err, UTIL_EINPUT, "--elo-k: expected a number > 0, got '%s'", v);
-    } else if (!strcmp(opt, "-o") || !strcmp(opt, "--output"))
-        a->out = v;
-    else
-        rc = util_err_set(err, UTIL_EINPUT, "unknown option '%s'", opt);
+        break;
+    case F_MIN: rc = parse_long(name, v, 0, 2000000000L, &a->min_battles, err); break;
+    case F_CONFIG: a->config = v; break;
+    case F_POINT: rc = parse_long(name, v, 0, 100000000, &a->point, err); break;
+    case F_OUT: a->out = v; break;
+    case F_FORCE: a->force = 1; break;
+    }
     return rc;
 }
 
-static int takes_value(const char *opt)
+/* --config: the leaderboard settings of point a->point, for every option
+ * not given on the command line. */
+static int apply_config(fit_args *a, const unsigned char *given, util_err *err)
 {
-    static const char *const v[] = {"--format", "--style-features", "--style-penalty", "--ci", "--anchor",
-                                    "--bootstrap", "--seed", "--threads", "--min-battles", "--elo-k",
-                                    "-o", "--output"};
-    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-        if (!strcmp(opt, v[k]))
-            return 1;
-    return 0;
+    config *c = config_load(a->config, err);
+    if (!c)
+        return util_err_prefix(err, "--config");
+    params *p = util_malloc(sizeof *p);
+    int rc = config_point(c, (size_t)a->point, p, err);
+    if (rc)
+        util_err_prefix(err, "--point %ld", a->point);
+    if (!rc && !given[F_FEATURES]) {
+        a->n_feat = 0;
+        for (int f = 0; f < FEAT_N; f++)
+            if (p->style_features[f])
+                a->feats[a->n_feat++] = f;
+    }
+    if (!rc && !given[F_PENALTY])
+        a->penalty = p->penalty;
+    if (!rc && !given[F_CI] && p->ci != CI_NONE)
+        a->ci = p->ci;
+    if (!rc && !given[F_LEVEL])
+        a->level = p->ci_level;
+    if (!rc && !given[F_BOOT])
+        a->nboot = p->n_bootstrap;
+    if (!rc && !given[F_ELO_K])
+        a->elo_k = p->elo_k;
+    if (!rc && !given[F_ANCHOR] && p->has_anchor) {
+        free((char *)a->anchor_model);
+        a->anchor_model = util_strdup(p->anchor_model);
+        a->anchor_score = p->anchor_score;
+    }
+    free(p);
+    config_free(c);
+    return rc;
 }
 
 static int fit_parse(int argc, char **argv, fit_args *a, util_err *err)
 {
-    int rc = UTIL_OK;
     memset(a, 0, sizeof *a);
-    a->penalty = PENALTY_FASTCHAT;
-    a->ci = CI_SANDWICH;
-    a->nboot = 100;
-    a->seed = 1;
-    a->elo_k = 4;
-    a->level = 0.95;
     a->threads = 1;
 #ifdef _OPENMP
     a->threads = omp_get_max_threads();
 #endif
-    parse_features("tokens,headers,lists,bold", a, err);
-    for (int i = 1; i < argc && !rc; i++) {
-        char *arg = argv[i], *eq = NULL, optbuf[64];
-        if (!strcmp(arg, "--style"))
-            a->style = 1;
-        else if (!strcmp(arg, "--elo"))
-            a->elo = 1;
-        else if (arg[0] == '-' && arg[1] != '\0') {
-            const char *opt = arg, *val;
-            if (!strncmp(arg, "--", 2) && (eq = strchr(arg, '=')) && (size_t)(eq - arg) < sizeof optbuf) {
-                memcpy(optbuf, arg, (size_t)(eq - arg));
-                optbuf[eq - arg] = '\0';
-                opt = optbuf;
-            }
-            if (!takes_value(opt))
-                return util_err_set(err, UTIL_EINPUT, "unknown option '%s'", opt);
-            if (eq)
-                val = eq + 1;
-            else if (i + 1 < argc)
-                val = argv[++i];
-            else
-                return util_err_set(err, UTIL_EINPUT, "%s needs a value", opt);
-            rc = fit_option(opt, val, a, err);
-        } else if (!a->path)
-            a->path = arg;
-        else
-            rc = util_err_set(err, UTIL_EINPUT, "unexpected argument '%s' (one BATTLES file expected)", arg);
+    unsigned char given[F_N];
+    const char **pos = util_calloc((size_t)argc + 1, sizeof *pos);
+    int n_pos, rc = cli_parse(&cmd_fit_spec, argc, argv, fit_set, a, pos, &n_pos, given);
+    a->path = pos[0];
+    free(pos);
+    if (rc)
+        return rc;
+    if (given[F_POINT] && !a->config)
+        return cli_fail(&cmd_fit_spec, "--point needs --config (it picks the sweep point)");
+    if (a->elo && a->style)
+        return cli_fail(&cmd_fit_spec, "--elo and --style are exclusive");
+    if (a->config && apply_config(a, given, err)) {
+        fprintf(stderr, "arenasim fit: %s\n", err->msg);
+        return UTIL_EINPUT;
     }
-    if (!rc && !a->path)
-        rc = util_err_set(err, UTIL_EINPUT, "missing BATTLES file");
-    if (!rc && a->elo && a->style)
-        rc = util_err_set(err, UTIL_EINPUT, "--elo and --style are exclusive");
+    if (a->out && a->style) {
+        char *sp = style_path(a->out);
+        rc = cli_check_new_output("-o", sp, a->force, err);
+        free(sp);
+    }
+    if (!rc && a->out)
+        rc = cli_check_new_output("-o", a->out, a->force, err);
+    if (rc)
+        fprintf(stderr, "arenasim fit: %s\n", err->msg);
     return rc;
 }
 
 /* ---- Fitting --------------------------------------------------------------- */
 
-/* Replace "model K" in a rating error by the model's name. */
-static void name_models_in_error(util_err *err, const battles_data *d)
+/* Replace each "WORD K" (WORD = "model " or "style feature ") in a rating
+ * error by the name of model K or of the K-th fitted feature. */
+static void name_in_error(util_err *err, const char *word, const char *const *names, int n,
+                          const int *index)
 {
-    const char *p = strstr(err->msg, "model ");
-    int k, len;
-    if (!p || sscanf(p + 6, "%d%n", &k, &len) != 1 || k < 0 || k >= d->n_models)
-        return;
-    char buf[UTIL_ERR_LEN];
-    snprintf(buf, sizeof buf, "%.*smodel '%s'%s", (int)(p - err->msg), err->msg, d->names[k], p + 6 + len);
-    memcpy(err->msg, buf, sizeof buf);
+    size_t wl = strlen(word);
+    for (char *p = strstr(err->msg, word); p; p = strstr(p + wl, word)) {
+        int k, len;
+        if (sscanf(p + wl, "%d%n", &k, &len) != 1 || k < 0 || k >= n)
+            continue;
+        char buf[UTIL_ERR_LEN];
+        snprintf(buf, sizeof buf, "%.*s%s'%s'%s", (int)(p - err->msg), err->msg, word,
+                 names[index ? index[k] : k], p + wl + len);
+        memcpy(err->msg, buf, sizeof buf);
+    }
+}
+
+static void name_models_in_error(util_err *err, const battles_data *d, const fit_args *a)
+{
+    name_in_error(err, "model ", (const char *const *)d->names, d->n_models, NULL);
+    name_in_error(err, "style feature ", battles_feature_names, a->n_feat, a->feats);
+}
+
+/* Ties only: the fit is fine (every model the same score) but the CIs have
+ * zero width, which deserves a word. */
+static void warn_ties_only(const battles_data *d, const fit_args *a)
+{
+    const rating_table *t = d->table;
+    size_t cells = (size_t)t->n * (size_t)(t->n - 1) / 2;
+    for (size_t k = 0; k < cells; k++)
+        if (t->cell[4 * k] > 0 || t->cell[4 * k + 1] > 0)
+            return;
+    fprintf(stderr, "arenasim fit: warning: %s: every battle is a tie, so every model gets the same "
+                    "score and the CIs have zero width\n", a->path);
 }
 
 /* Drop models with fewer than min battles (and models with none at all). */
@@ -481,10 +574,10 @@ static int write_outputs(const battles_data *d, const fit_args *a, const fit_res
             rc = close_checked(fp, tmp2, err);
         }
     }
-    if (!rc && rename(tmp1, a->out))
-        rc = util_err_set(err, UTIL_ERUNTIME, "%s: cannot rename into place: %s", a->out, strerror(errno));
-    if (!rc && tmp2 && rename(tmp2, spath))
-        rc = util_err_set(err, UTIL_ERUNTIME, "%s: cannot rename into place: %s", spath, strerror(errno));
+    if (!rc)
+        rc = cli_place(tmp1, a->out, a->force, err);
+    if (!rc && tmp2)
+        rc = cli_place(tmp2, spath, a->force, err);
 out:
     if (rc && tmp1)
         remove(tmp1);
@@ -543,16 +636,27 @@ static int fit_run(fit_args *a, util_err *err)
     rc = apply_min_battles(d, a, err);
     if (rc)
         goto out;
+    warn_ties_only(d, a);
     result_alloc(&res, d->n_models, a->n_feat);
     res.anchor = -1;
     if (a->anchor_model && (res.anchor = battles_find_model(d, a->anchor_model)) < 0) {
-        rc = util_err_set(err, UTIL_EINPUT, "%s: --anchor: model '%s' is not among the %d models fitted", a->path,
-                          a->anchor_model, d->n_models);
+        char known[768] = ""; /* the models fitted, as many as fit */
+        for (int i = 0; i < d->n_models; i++) {
+            size_t len = strlen(known);
+            if (len + strlen(d->names[i]) + 8 >= sizeof known) {
+                snprintf(known + len, sizeof known - len, ", ...");
+                break;
+            }
+            snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", d->names[i]);
+        }
+        rc = util_err_set(err, UTIL_EINPUT, "%s: --anchor%s: model '%s' is not among the %d models "
+                          "fitted (%s)", a->path, a->config ? " (from --config)" : "",
+                          a->anchor_model, d->n_models, known);
         goto out;
     }
     rc = a->elo ? fit_elo(d, a, &res, err) : a->style ? fit_style(d, a, &res, err) : fit_bt(d, a, &res, err);
     if (rc) {
-        name_models_in_error(err, d);
+        name_models_in_error(err, d, a);
         util_err_prefix(err, "%s", a->path);
         goto out;
     }
@@ -573,19 +677,12 @@ int cmd_fit(int argc, char **argv)
     util_err err;
     fit_args a;
     util_err_clear(&err);
-    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-        fit_usage(stdout);
-        return 0;
-    }
     int rc = fit_parse(argc, argv, &a, &err);
-    if (rc) {
-        fprintf(stderr, "arenasim fit: %s\n", err.msg);
-        fit_usage(stderr);
-    } else {
+    if (!rc) {
         rc = fit_run(&a, &err);
         if (rc)
             fprintf(stderr, "arenasim fit: %s\n", err.msg);
     }
     free((char *)a.anchor_model);
-    return rc;
+    return rc < 0 ? 0 : rc;
 }

@@ -4,7 +4,8 @@
  * (hash and text) and that every point is complete in exactly one shard,
  * naming duplicated and missing points; then copies each point's /results
  * and /summary slices into a fresh file (written as OUT.h5.part, renamed
- * when complete). Nothing is written when a check fails.
+ * when complete; an existing OUT.h5 is replaced only with --force). Nothing
+ * is written when a check fails; on success it says what it wrote.
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -17,8 +18,34 @@
 #include "cmd/cmd.h"
 #include "config/config.h"
 #include "io/output.h"
+#include "game/game.h"
 
-static const char *const USAGE = "arenasim merge SHARD.h5... -o OUT.h5";
+typedef struct {
+    const char *out;
+    int force;
+} merge_args;
+
+enum { M_OUT, M_FORCE, M_N };
+static const cli_opt merge_opts[M_N] = {
+    [M_OUT] = {"--output", "-o", "OUT.h5", NULL, NULL, "the merged result file", CLI_REQUIRED},
+    [M_FORCE] = {"--force", NULL, NULL, NULL, NULL, "replace an existing OUT.h5", 0},
+};
+const cli_cmd cmd_merge_spec = {
+    "merge", "SHARD.h5...", 1, -1, "Join the shard files of one sweep into one result file.",
+    "Every shard must carry the same resolved config, and every point must be complete in "
+    "exactly one shard (shards come from run --shard I/N, I = 0..N-1); duplicated and missing "
+    "points are named. Nothing is written when a check fails.",
+    merge_opts, M_N};
+
+static int merge_set(void *ctx, int opt, const char *v, util_err *err)
+{
+    merge_args *a = ctx;
+    if (opt == M_OUT)
+        a->out = v;
+    else
+        a->force = 1;
+    return UTIL_OK;
+}
 
 typedef struct {
     const char *path;
@@ -79,7 +106,7 @@ static int check_cover(shard *sh, int n, size_t np, int *owner, util_err *err)
     return UTIL_OK;
 }
 
-static int merge_into(const char *out, shard *sh, int n, const config *c, int *owner,
+static int merge_into(const char *out, int force, shard *sh, int n, const config *c, int *owner,
                       const char *cmdline, util_err *err)
 {
     char *part = util_malloc(strlen(out) + 8);
@@ -100,9 +127,10 @@ static int merge_into(const char *out, shard *sh, int n, const config *c, int *o
             util_err_prefix(err, "%s", sh[owner[p]].path);
     if (o && output_close(o, rc ? NULL : err) && !rc)
         rc = UTIL_ERUNTIME;
-    if (!rc && rename(part, out) != 0)
-        rc = util_err_set(err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, out,
-                          strerror(errno));
+    if (!rc)
+        rc = game_write_file(part, err);
+    if (!rc)
+        rc = cli_place(part, out, force, err);
     if (rc)
         unlink(part);
     free(part);
@@ -112,26 +140,23 @@ static int merge_into(const char *out, shard *sh, int n, const config *c, int *o
 
 int cmd_merge(int argc, char **argv)
 {
-    const char *out = NULL;
-    int n = 0, rc = UTIL_OK;
-    shard *sh = util_calloc((size_t)argc, sizeof *sh);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            out = argv[++i];
-        else if (argv[i][0] == '-') {
-            free(sh);
-            return cli_usage("merge", USAGE, "unknown or incomplete option '%s'", argv[i]);
-        } else
-            sh[n++].path = argv[i];
-    }
-    if (!out || n == 0) {
+    merge_args a = {0};
+    const char **pos = util_calloc((size_t)argc + 1, sizeof *pos);
+    int n = 0, rc = cli_parse(&cmd_merge_spec, argc, argv, merge_set, &a, pos, &n, NULL);
+    const char *out = a.out;
+    shard *sh = util_calloc((size_t)n + 1, sizeof *sh);
+    for (int k = 0; k < n; k++)
+        sh[k].path = pos[k];
+    free(pos);
+    if (rc) {
         free(sh);
-        return cli_usage("merge", USAGE, "need at least one shard and -o OUT.h5");
+        return rc < 0 ? 0 : rc;
     }
     util_err err = {0, ""};
     config *c = NULL;
     int *owner = NULL;
     char *cmdline = cli_command_line(argc, argv);
+    rc = cli_check_new_output("-o", out, a.force, &err);
     for (int k = 0; k < n && !rc; k++) {
         sh[k].f = -1;
         rc = open_shard(&sh[k], &err);
@@ -154,9 +179,12 @@ int cmd_merge(int argc, char **argv)
         rc = check_cover(sh, n, sh[0].n, owner, &err);
     }
     if (!rc)
-        rc = merge_into(out, sh, n, c, owner, cmdline, &err);
+        rc = merge_into(out, a.force, sh, n, c, owner, cmdline, &err);
     if (rc)
         fprintf(stderr, "arenasim merge: %s\n", err.msg);
+    else
+        fprintf(stderr, "arenasim merge: wrote %s: %zu point(s) from %d shard(s)\n", out,
+                config_n_points(c), n);
     for (int k = 0; k < n; k++) {
         if (sh[k].f > 0)
             H5Fclose(sh[k].f);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cli.h"
 #include "cmd/cmd.h"
 #include "io/output.h"
 #include "params/params.h"
@@ -89,12 +90,11 @@ static void unload(report *r)
         H5Fclose(r->f);
     for (int k = 0; k < r->n; k++)
         free(r->d[k]);
+    /* output_read_strings ends each list with NULL: free by that, not by
+     * counts that are set only once every list has been read. */
     char **lists[] = {r->vendor, r->model, r->axis, r->values};
-    size_t lens[] = {(size_t)r->G, (size_t)r->S, r->n_axis, r->n_points * r->n_axis};
     for (int k = 0; k < 4; k++) {
-        if (!lists[k])
-            continue;
-        for (size_t i = 0; i < lens[k]; i++)
+        for (size_t i = 0; lists[k] && lists[k][i]; i++)
             free(lists[k][i]);
         free(lists[k]);
     }
@@ -215,15 +215,17 @@ static void print_leaderboard(const report *r, size_t p)
            key ? "bt_style" : "bt");
     printf("    %-50s %8s %6s %9s %6s %9s %6s\n", "model", "true", "true#", "bt", "#",
            "bt_style", "#");
+    int shown = 0;
     for (int i = 0; i < n; i++) {
         int m = order[i];
         if (i >= top && !strchr(r->model[m], '('))
             continue;
+        shown++;
         printf("    %-50.50s %8.1f %6.0f %9.1f %6.0f %9.1f %6.0f\n", r->model[m], ts[m], tr[m],
                score[m], rank[m], score[S + m], rank[S + m]);
     }
-    if (n > top)
-        printf("    (%d more models in /summary/score_mean)\n", n - top);
+    if (n > shown) /* the top rows and every gaming vendor's slots are shown */
+        printf("    (%d more models in /summary/score_mean)\n", n - shown);
     free(order);
 }
 
@@ -268,9 +270,9 @@ static void print_compact(const report *r)
     printf("\nsweep values are");
     for (size_t a = 0; a < r->n_axis; a++)
         printf("%s %s", a ? "," : "", r->axis[a]);
-    printf("score inflation and share removed relative to the field (median public model)\n");
-    printf("\n%-6s %-24s %-12s %-16s %-16s %-10s %-10s %-8s\n", "point", "sweep values", "vendor",
-           "rank bt", "rank bt_style", "infl bt", "infl sty", "removed");
+    printf("\nscore inflation and share removed relative to the field (median public model)");
+    printf("\n%-6s %-24s %-12s %-16s %-16s %-10s %-10s %s\n", "point", "sweep values", "vendor",
+           "rank bt", "rank bt_style", "infl bt", "infl sty", "removed [95% CI]");
     for (size_t p = 0; p < r->n_points; p++) {
         char vals[25] = "";
         for (size_t a = 0; a < r->n_axis; a++) {
@@ -291,21 +293,37 @@ static void print_compact(const report *r)
             printf("%-6zu %-24s %-12.12s ", p, vals, r->vendor[g]);
             put_cell(a, 17);
             put_cell(b, 17);
-            printf("%+-10.1f %+-10.1f %-8.2f\n", get(r, "score_inflation_mean", p, EG)[g],
-                   get(r, "score_inflation_mean", p, EG)[G + g], get(r, "share_removed", p, G)[g]);
+            printf("%+-10.1f %+-10.1f %.2f [%.2f, %.2f]\n", get(r, "score_inflation_mean", p, EG)[g],
+                   get(r, "score_inflation_mean", p, EG)[G + g], get(r, "share_removed", p, G)[g],
+                   get(r, "share_removed_ci_lo", p, G)[g], get(r, "share_removed_ci_hi", p, G)[g]);
         }
     }
 }
 
+const cli_cmd cmd_report_spec = {
+    "report", "OUT.h5", 1, 1, "Print the summary table of a result file (from /summary alone).",
+    "Up to 8 points: per point and gaming vendor the listed variant's rank and score inflation "
+    "per estimator, the decomposition real gain + selection on noise + style, the share of "
+    "inflation style control removes (with its 95% CI), and the leaderboard. More points: one "
+    "line per point and vendor.",
+    NULL, 0};
+
+static int report_set(void *ctx, int opt, const char *v, util_err *err)
+{
+    return util_err_set(err, UTIL_EINPUT, "report takes no options");
+}
+
 int cmd_report(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "arenasim report: expected one result file\nusage: arenasim report OUT.h5\n");
-        return UTIL_EINPUT;
-    }
+    const char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    int n_pos, prc = cli_parse(&cmd_report_spec, argc, argv, report_set, NULL, pos, &n_pos, NULL);
+    const char *path = pos[0];
+    free(pos);
+    if (prc)
+        return prc < 0 ? 0 : prc;
     report r;
     util_err err = {0, ""};
-    int rc = load(&r, argv[1], &err);
+    int rc = load(&r, path, &err);
     if (rc) {
         fprintf(stderr, "arenasim report: %s\n", err.msg);
         unload(&r);
@@ -314,7 +332,7 @@ int cmd_report(int argc, char **argv)
     size_t done = 0;
     for (size_t p = 0; p < r.n_points; p++)
         done += r.complete[p] != 0;
-    printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", argv[1],
+    printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", path,
            r.n_points, done, output_read_int_attr(r.f, "/sweep", "replicates"));
     printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃),\n"
            "relative to the field (minus the median of score − θ̃ over the public models, which\n"
@@ -325,6 +343,7 @@ int cmd_report(int argc, char **argv)
             print_point(&r, p);
     else
         print_compact(&r);
+    rc = report_game_table(r.f);
     unload(&r);
-    return 0;
+    return rc;
 }

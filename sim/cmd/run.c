@@ -1,11 +1,12 @@
 /*
  * cmd/run.c — `arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N]
- * [--resume] [--quiet]`: the parallel Monte Carlo over sweep points and
+ * [--resume] [--force] [--quiet]`: the parallel Monte Carlo over sweep points and
  * replicates. Replicates of a point run in parallel (OpenMP), each on its own
  * random stream, so results do not depend on the thread count. Points are
  * written and flushed one at a time to OUT.h5.part, renamed to OUT.h5 when
  * the shard's last point is done; SIGINT/SIGTERM stop after the current
- * point and say how to resume.
+ * point and say how to resume. An existing OUT.h5 or OUT.h5.part is not
+ * replaced without --force (--resume continues the .part).
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
@@ -26,10 +27,8 @@
 #include "config/config.h"
 #include "io/output.h"
 #include "arena/arena.h"
+#include "game/game.h"
 #include "sweep/sweep.h"
-
-static const char *const USAGE =
-    "arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N] [--resume] [--quiet]";
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -40,7 +39,7 @@ static void on_signal(int sig)
 
 typedef struct {
     const char *config, *out;
-    int threads, shard_i, shard_n, shard_env, resume, quiet;
+    int threads, shard_i, shard_n, shard_env, shard_given, resume, force, quiet;
 } run_args;
 
 static int parse_shard(const char *s, int *i, int *n)
@@ -71,13 +70,13 @@ static int shard_from_slurm(run_args *a)
         return 0;
     if (cli_parse_long(id, 0, 100000000, &i) || cli_parse_long(cnt, 1, 100000000, &n) ||
         (min && cli_parse_long(min, 0, 100000000, &lo)) || i - lo < 0 || i - lo >= n)
-        return cli_usage("run", USAGE,
+        return cli_fail(&cmd_run_spec,
                          "SLURM_ARRAY_TASK_ID=%s / SLURM_ARRAY_TASK_COUNT=%s do not give a shard "
                          "I/N with 0 <= I < N; pass --shard I/N", id, cnt);
     hi = lo + n - 1;
     if ((max && (cli_parse_long(max, 0, 100000000, &hi) || hi - lo + 1 != n)) ||
         (n == 1 && lo != 0))
-        return cli_usage("run", USAGE,
+        return cli_fail(&cmd_run_spec,
                          "the Slurm array (SLURM_ARRAY_TASK_MIN=%s, MAX=%s, COUNT=%s) is not one "
                          "contiguous array of all shards, so the shard is ambiguous; pass --shard I/N",
                          min ? min : "?", max ? max : "?", cnt);
@@ -87,45 +86,69 @@ static int shard_from_slurm(run_args *a)
     return 0;
 }
 
+enum { R_OUT, R_THREADS, R_SHARD, R_RESUME, R_FORCE, R_QUIET, R_N };
+static const cli_opt run_opts[R_N] = {
+    [R_OUT] = {"--output", "-o", "OUT.h5", NULL, NULL,
+               "result file (HDF5); points are written to OUT.h5.part and renamed when done",
+               CLI_REQUIRED},
+    [R_THREADS] = {"--threads", NULL, "N", NULL, "OMP_NUM_THREADS, else all cores",
+                   "OpenMP threads; results do not depend on it", 0},
+    [R_SHARD] = {"--shard", NULL, "I/N", NULL,
+                 "0/1, or from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT",
+                 "run only points p with p mod N = I (0-based I; join the shards with merge)", 0},
+    [R_RESUME] = {"--resume", NULL, NULL, NULL, NULL,
+                  "continue an interrupted run from OUT.h5.part (same config and shard)", 0},
+    [R_FORCE] = {"--force", NULL, NULL, NULL, NULL,
+                 "replace an existing OUT.h5 (and start over an existing OUT.h5.part)", 0},
+    [R_QUIET] = {"--quiet", "-q", NULL, NULL, NULL, "no progress messages", 0},
+};
+const cli_cmd cmd_run_spec = {
+    "run", "CONFIG", 1, 1, "Run the Monte Carlo of every sweep point of CONFIG.",
+    "Replicates of a point run in parallel, each on its own random stream, so results are "
+    "bitwise the same for any thread count, shard split or resume. An existing OUT.h5 (or an "
+    "interrupted run's OUT.h5.part) is never overwritten unless --force is given; --resume "
+    "continues an interrupted run. SIGINT/SIGTERM stop after the current point.",
+    run_opts, R_N};
+
+static int run_set(void *ctx, int opt, const char *v, util_err *err)
+{
+    run_args *a = ctx;
+    long x;
+    switch (opt) {
+    case R_OUT: a->out = v; break;
+    case R_THREADS:
+        if (cli_parse_long(v, 1, 4096, &x))
+            return util_err_set(err, UTIL_EINPUT, "--threads needs an integer in [1, 4096], got '%s'", v);
+        a->threads = (int)x;
+        break;
+    case R_SHARD:
+        if (parse_shard(v, &a->shard_i, &a->shard_n))
+            return util_err_set(err, UTIL_EINPUT, "--shard needs I/N with 0 <= I < N, got '%s'", v);
+        a->shard_given = 1;
+        break;
+    case R_RESUME: a->resume = 1; break;
+    case R_FORCE: a->force = 1; break;
+    case R_QUIET: a->quiet = 1; break;
+    }
+    return UTIL_OK;
+}
+
 static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
     a->shard_n = 1;
-    int shard_given = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *s = argv[i];
-        long v;
-        if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
-            if (++i >= argc)
-                return cli_usage("run", USAGE, "%s needs a file name", s);
-            a->out = argv[i];
-        } else if (!strcmp(s, "--threads")) {
-            if (++i >= argc || cli_parse_long(argv[i], 1, 4096, &v))
-                return cli_usage("run", USAGE, "--threads needs an integer in [1, 4096]");
-            a->threads = (int)v;
-        } else if (!strcmp(s, "--shard")) {
-            if (++i >= argc || parse_shard(argv[i], &a->shard_i, &a->shard_n))
-                return cli_usage("run", USAGE, "--shard needs I/N with 0 <= I < N, got '%s'",
-                                 i < argc ? argv[i] : "");
-            shard_given = 1;
-        } else if (!strcmp(s, "--resume"))
-            a->resume = 1;
-        else if (!strcmp(s, "--quiet") || !strcmp(s, "-q"))
-            a->quiet = 1;
-        else if (s[0] == '-' && s[1])
-            return cli_usage("run", USAGE, "unknown option '%s'", s);
-        else if (!a->config)
-            a->config = s;
-        else
-            return cli_usage("run", USAGE, "unexpected argument '%s'", s);
-    }
-    if (!a->config)
-        return cli_usage("run", USAGE, "missing CONFIG");
-    if (!a->out)
-        return cli_usage("run", USAGE, "missing -o OUT.h5");
+    const char **pos = util_calloc((size_t)argc + 1, sizeof *pos);
+    int n_pos, rc = cli_parse(&cmd_run_spec, argc, argv, run_set, a, pos, &n_pos, NULL);
+    a->config = pos[0];
+    free(pos);
+    if (rc)
+        return rc;
+    if (a->resume && a->force)
+        return cli_fail(&cmd_run_spec, "--resume and --force exclude each other (--resume "
+                        "continues OUT.h5.part, --force starts over)");
     if (!a->threads)
         a->threads = omp_get_max_threads();
-    return shard_given ? 0 : shard_from_slurm(a);
+    return a->shard_given ? 0 : shard_from_slurm(a);
 }
 
 static void progress(const run_args *a, size_t done, size_t todo, size_t point, int R,
@@ -234,12 +257,27 @@ static int check_output_path(const char *out, util_err *err)
     return rc;
 }
 
+/* Without --resume or --force, neither a finished OUT.h5 nor an interrupted
+ * run's OUT.h5.part is replaced. */
+static int refuse_existing(const run_args *a, const char *part, util_err *err)
+{
+    if (a->resume || a->force)
+        return UTIL_OK;
+    if (cli_check_new_output("-o", a->out, 0, err))
+        return UTIL_EINPUT;
+    if (access(part, F_OK) == 0)
+        return util_err_set(err, UTIL_EINPUT,
+                            "%s holds the completed points of an interrupted run; continue it "
+                            "with --resume, or start over with --force", part);
+    return UTIL_OK;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc)
-        return rc;
+        return rc < 0 ? 0 : rc;
     util_err err = {0, ""};
     config *c = config_load(a.config, &err);
     if (!c) {
@@ -250,6 +288,10 @@ int cmd_run(int argc, char **argv)
     output *o = NULL;
     if ((rc = check_output_path(a.out, &err)))
         goto out;
+    if ((rc = game_check(c, &err))) {
+        util_err_prefix(&err, "%s", a.config);
+        goto out;
+    }
     if ((size_t)a.shard_i >= config_n_points(c)) {
         rc = util_err_set(&err, UTIL_EINPUT, "shard %d/%d%s has no points: %s has %zu point(s)",
                           a.shard_i, a.shard_n, a.shard_env ? " (from SLURM_ARRAY_TASK_*)" : "",
@@ -261,6 +303,8 @@ int cmd_run(int argc, char **argv)
                 a.shard_n);
     part = util_malloc(strlen(a.out) + 8);
     sprintf(part, "%s.part", a.out);
+    if ((rc = refuse_existing(&a, part, &err)))
+        goto out;
     if (a.resume && access(part, F_OK) != 0 && access(a.out, F_OK) == 0) {
         if (!a.quiet)
             fprintf(stderr, "arenasim run: %s is already complete; nothing to resume\n", a.out);
@@ -291,9 +335,15 @@ int cmd_run(int argc, char **argv)
     }
     if (!rc && crc)
         rc = crc;
-    if (!rc && rename(part, a.out) != 0)
-        rc = util_err_set(&err, UTIL_ERUNTIME, "cannot rename %s to %s: %s", part, a.out,
-                          strerror(errno));
+    /* the strategic game needs every point: a whole run, or `merge` later */
+    if (!rc && a.shard_n == 1)
+        rc = game_write_file(part, &err);
+    if (!rc && cli_place(part, a.out, a.force, &err)) {
+        /* OUT.h5 appeared meanwhile: keep the finished points, say where */
+        fprintf(stderr, "arenasim run: %s\n  the finished results stay in %s\n", err.msg, part);
+        rc = err.code;
+        goto done;
+    }
     if (rc)
         unlink(part);
     else if (!a.quiet)
@@ -301,6 +351,7 @@ int cmd_run(int argc, char **argv)
 out:
     if (rc > 0)
         fprintf(stderr, "arenasim run: %s\n", err.msg);
+done:
     free(part);
     free(cmdline);
     config_free(c);

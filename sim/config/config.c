@@ -237,6 +237,8 @@ static int load_document(config_ctx *x, const char *text, size_t len)
     yaml_parser_t ps;
     yaml_document_t doc;
     int rc = UTIL_OK;
+    if ((rc = config_check_limits(x, text, len)))
+        return rc;
     if (!yaml_parser_initialize(&ps))
         return util_err_set(x->err, UTIL_ERUNTIME, "cannot initialise the YAML parser");
     yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);

@@ -32,6 +32,15 @@ int config_n_axes(const config *c);
 const char *config_axis_name(const config *c, int axis);
 /* The value of axis `axis` at point `p`, as text (for /sweep and check). */
 const char *config_axis_value(const config *c, int axis, size_t p);
+/* Number of values of axis `axis`, and the index of the value point p takes. */
+size_t config_axis_len(const config *c, int axis);
+size_t config_axis_pos(const config *c, int axis, size_t p);
+/* Linked axes (sweep.axes[].paths) share one grid dimension: the first axis
+ * of `axis`'s group (axis itself when it is not linked). The grid's
+ * dimensions are the axes with config_axis_lead(c, a) == a. */
+int config_axis_lead(const config *c, int axis);
+/* Sweep mode: 1 for zip (axes walked together), 0 for grid (or no sweep). */
+int config_sweep_zip(const config *c);
 /* Numeric value of that axis at p if numeric (returns 1), else 0. */
 int config_axis_numeric(const config *c, int axis, size_t p, double *value);
 

@@ -55,6 +55,26 @@ const char *config_axis_value(const config *c, int axis, size_t p)
     return c->axes[axis].text[config_axis_index(c, axis, p)];
 }
 
+size_t config_axis_len(const config *c, int axis)
+{
+    return axis >= 0 && axis < c->n_axes ? c->axes[axis].n : 0;
+}
+
+size_t config_axis_pos(const config *c, int axis, size_t p)
+{
+    return config_axis_index(c, axis, p);
+}
+
+int config_axis_lead(const config *c, int axis)
+{
+    return axis >= 0 && axis < c->n_axes ? c->axes[axis].lead : -1;
+}
+
+int config_sweep_zip(const config *c)
+{
+    return c->zip;
+}
+
 int config_axis_numeric(const config *c, int axis, size_t p, double *value)
 {
     if (axis < 0 || axis >= c->n_axes || p >= c->n_points)

@@ -115,6 +115,9 @@ static int check_gaming(config_ctx *x, const params *w, size_t p, int g)
     if (v->listed_votes == LISTED_FRESH && v->n_listed < 1)
         return point_fail(x, p, g, "gaming[].listed_battles", "gaming[].listed_votes",
                           "listed_votes: fresh needs listed_battles >= 1");
+    if (w->policy.fresh_votes && v->n_listed < 1)
+        return point_fail(x, p, g, "gaming[].listed_battles", "policy.fresh_votes",
+                          "policy.fresh_votes needs listed_battles >= 1 (the fresh votes)");
     if ((v->release == RELEASE_BASE || v->release == RELEASE_VARIANT) && v->n_release < 1)
         return point_fail(x, p, g, "gaming[].release_battles", "gaming[].release",
                           "release: %s needs release_battles >= 1",
@@ -130,10 +133,18 @@ int config_check_point(config_ctx *x, const params *w, size_t p)
     if (w->estimators[EST_BT_STYLE] && nf == 0)
         return point_fail(x, p, -1, "leaderboard.style_features", "leaderboard.estimators",
                           "bt_style is enabled but no style features are controlled");
+    if (w->has_game && !w->estimators[w->game.board])
+        return point_fail(x, p, -1, "game.board", "leaderboard.estimators",
+                          "'%s' is not enabled in leaderboard.estimators",
+                          params_estimator_names[w->game.board]);
     if (w->ci == CI_BOOTSTRAP && w->n_bootstrap < 2)
         return point_fail(x, p, -1, "leaderboard.bootstrap_rounds", "leaderboard.ci",
                           "ci: bootstrap needs bootstrap_rounds >= 2, got %d", w->n_bootstrap);
-    if (w->sampling == SAMPLING_WEIGHTS)
+    if (w->sampling == SAMPLING_ARENA && w->n_gaming * w->unreleased_share >= 1 && w->n_gaming > 1)
+        return point_fail(x, p, -1, "arena.unreleased_share", "gaming",
+                          "%d providers with unreleased_share %g leave the public models no votes",
+                          w->n_gaming, w->unreleased_share);
+    if (w->sampling != SAMPLING_UNIFORM)
         for (int i = 0; i < w->n_models; i++)
             if (!(w->models[i].weight > 0))
                 return point_fail(x, p, i, "models[].weight", "arena.sampling",
@@ -180,6 +191,16 @@ int config_check_anchor(config_ctx *x)
     for (int i = 0; i < b->n_models; i++)
         if (strcmp(b->models[i].name, b->anchor_model) == 0)
             return UTIL_OK;
+    char known[768] = ""; /* the public models, as many as fit */
+    for (int i = 0; i < b->n_models; i++) {
+        size_t len = strlen(known);
+        if (len + strlen(b->models[i].name) + 8 >= sizeof known) {
+            snprintf(known + len, sizeof known - len, ", ...");
+            break;
+        }
+        snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "", b->models[i].name);
+    }
     return point_fail(x, 0, -1, "leaderboard.anchor.model", NULL,
-                      "'%s' is not the name of an entry of models", b->anchor_model);
+                      "'%s' is not the name of an entry of models (models: %s)", b->anchor_model,
+                      known);
 }

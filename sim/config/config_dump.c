@@ -123,12 +123,32 @@ static void write_sweep(FILE *f, const config *c)
     fprintf(f, "sweep:\n  mode: %s\n  axes:\n", c->zip ? "zip" : "grid");
     for (int a = 0; a < c->n_axes; a++) {
         const config_axis *ax = &c->axes[a];
-        fputs("    - path: ", f);
-        write_quoted(f, ax->path);
-        fputs("\n      values: [", f);
-        for (size_t j = 0; j < ax->n; j++)
-            fprintf(f, "%s%s", j ? ", " : "", ax->text[j]);
+        if (ax->member < 0) {
+            fputs("    - path: ", f);
+            write_quoted(f, ax->path);
+            fputs("\n      values: [", f);
+            for (size_t j = 0; j < ax->n; j++)
+                fprintf(f, "%s%s", j ? ", " : "", ax->text[j]);
+            fputs("]\n", f);
+            continue;
+        }
+        int w = 1; /* linked paths: one entry, tuples of values */
+        while (a + w < c->n_axes && c->axes[a + w].lead == a)
+            w++;
+        fputs("    - paths: [", f);
+        for (int m = 0; m < w; m++) {
+            fputs(m ? ", " : "", f);
+            write_quoted(f, c->axes[a + m].path);
+        }
+        fputs("]\n      values: [", f);
+        for (size_t j = 0; j < ax->n; j++) {
+            fputs(j ? ", [" : "[", f);
+            for (int m = 0; m < w; m++)
+                fprintf(f, "%s%s", m ? ", " : "", c->axes[a + m].text[j]);
+            fputc(']', f);
+        }
         fputs("]\n", f);
+        a += w - 1;
     }
 }
 
@@ -153,6 +173,21 @@ void config_print(const config *c, FILE *out)
     int na = c->n_axes;
     size_t *w = util_calloc((size_t)na + 1, sizeof *w);
     fputs(c->yaml, out);
+    if (na > 0 && !c->zip) { /* the shape: one factor per sweep.axes entry */
+        fputs("# sweep: grid", out);
+        for (int a = 0; a < na; a++)
+            if (c->axes[a].lead == a)
+                fprintf(out, "%s%zu", a ? " x " : " ", c->axes[a].n);
+        fputs(" (last axis fastest)\n", out);
+    }
+    for (int a = 0; a < na; a++)
+        if (c->axes[a].member == 0) {
+            fprintf(out, "# linked (sweep.axes[%d], one grid axis): %s", c->axes[a].entry,
+                    c->axes[a].path);
+            for (int b = a + 1; b < na && c->axes[b].lead == a; b++)
+                fprintf(out, " + %s", c->axes[b].path);
+            fputc('\n', out);
+        }
     fprintf(out, "# %zu sweep point(s)\n# point", c->n_points);
     for (int a = 0; a < na; a++) {
         w[a] = strlen(c->axes[a].path);

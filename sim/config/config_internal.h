@@ -15,6 +15,12 @@
 #include "config/config_schema.h"
 
 #define CONFIG_MAX_POINTS 1000000
+/* Limits on the text itself, checked before the YAML document is built
+ * (libyaml's loader takes time quadratic in the nesting depth of flow
+ * collections: 100,000 levels took 45 s). The schema nests 5 levels deep. */
+#define CONFIG_MAX_BYTES (16u << 20) /* whole file */
+#define CONFIG_MAX_LINE 65536        /* bytes per line */
+#define CONFIG_MAX_DEPTH 64          /* nested mappings and lists */
 #define CONFIG_PATH_LEN 512
 
 typedef struct {
@@ -27,8 +33,14 @@ typedef struct {
     config_mark m;
 } config_markrec;
 
+/* One swept key. A sweep.axes entry with `path` is one axis; an entry with
+ * `paths` (linked keys, values given as tuples) is one axis per path, all
+ * sharing one grid dimension: they take value j together. */
 typedef struct {
     char *path;          /* as written, e.g. "gaming[meta].variants" */
+    int entry;           /* index of its sweep.axes entry (the grid dimension) */
+    int member;          /* position in the entry's `paths`, or -1 for `path` */
+    int lead;            /* first axis of the same entry */
     int key;             /* schema row of the target scalar */
     int list_key, item;  /* enclosing list row and item, or -1, -1 */
     size_t n;            /* number of values */
@@ -67,6 +79,9 @@ config_mark config_node_mark(const yaml_node_t *n);
 int config_fail(config_ctx *x, config_mark m, const char *disp, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 int config_check_dup_keys(config_ctx *x, yaml_node_t *map, const char *disp);
+/* The size, line-length and nesting-depth limits above, on the raw text
+ * (a token scan that stops at the first level too deep). */
+int config_check_limits(config_ctx *x, const char *text, size_t len);
 const char *config_scalar(yaml_node_t *n);
 /* "a mapping", "a list", "a scalar" or "an empty value" (for messages). */
 const char *config_node_kind(const yaml_node_t *n);

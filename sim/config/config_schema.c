@@ -18,7 +18,7 @@ _Static_assert(sizeof(params_transform) == sizeof(int), "enums are stored as int
 _Static_assert(sizeof(params_release) == sizeof(int), "enums are stored as int");
 
 static const char *const transform_names[] = {"diff_ratio", "log_ratio", "saturating"};
-static const char *const sampling_names[] = {"uniform", "weights"};
+static const char *const sampling_names[] = {"uniform", "weights", "arena"};
 static const char *const penalty_names[] = {"none", "fastchat", "arena_rank"};
 static const char *const ci_names[] = {"none", "sandwich", "bootstrap"};
 static const char *const listed_names[] = {"keep", "fresh"};
@@ -27,11 +27,15 @@ static const char *const release_names[] = {"none", "listed", "base", "variant"}
 static const char *const select_names[] = {"bt", "bt_style"}; /* = EST_BT, EST_BT_STYLE */
 static const char *const estimator_names[] = {"bt", "bt_style", "elo"};
 static const char *const feature_names[] = {"tokens", "headers", "lists", "bold", "emoji"};
+static const char *const correction_names[] = {"none", "pooled", "eb"};
+static const char *const payoff_names[] = {"rank", "score"};
 
 #define NAMES(a) a, (int)(sizeof a / sizeof a[0])
 #define P(f) offsetof(params, f)
 #define M(f) offsetof(params_model, f)
 #define G(f) offsetof(params_gaming, f)
+#define PO(f) offsetof(params, policy.f)
+#define GA(f) offsetof(params, game.f)
 #define BIG DBL_MAX
 
 #define DBL(p, o, lo, hi, fl, d) {.path = p, .type = CONFIG_DOUBLE, .off = o, .min = lo, .max = hi, .flags = fl, .def = d}
@@ -68,6 +72,12 @@ const config_key config_schema[] = {
     MAP("arena", CONFIG_REQ),
     ENM("arena.sampling", P(sampling), sampling_names, "uniform"),
     LNG("arena.public_battles", P(n_public), 1, (double)LONG_MAX, CONFIG_REQ, 0),
+    DBL("arena.new_model_weight", P(new_weight), 0, BIG, CONFIG_MINX, 5),
+    LNG("arena.new_model_votes", P(new_votes), 0, (double)LONG_MAX, 0, 3000),
+    DBL("arena.top_weight", P(top_weight), 0, BIG, CONFIG_MINX, 3),
+    INT("arena.top_k", P(top_k), 0, PARAMS_MAX_MODELS, 0, 10),
+    DBL("arena.unreleased_share", P(unreleased_share), 0, 1, CONFIG_MINX, 0.2),
+    LNG("arena.refit_every", P(refit_every), 1, (double)LONG_MAX, 0, 5000),
     MAP("leaderboard", 0),
     SET("leaderboard.estimators", P(estimators), estimator_names, 1, "bt,bt_style,elo"),
     SET("leaderboard.style_features", P(style_features), feature_names, 0,
@@ -114,6 +124,23 @@ const config_key config_schema[] = {
     INT("gaming[].release_variant", G(release_variant), 0, PARAMS_MAX_VARIANTS - 1, 0, 0),
     LNG("gaming[].release_battles", G(n_release), 0, (double)LONG_MAX, 0, 0),
     DBL("gaming[].weight", G(weight), 0, BIG, CONFIG_MINX, 1),
+    DBL("gaming[].style_intensity", G(style_intensity), 0, 1, 0, 1),
+    MAP("policy", 0),
+    INT("policy.max_variants", PO(max_variants), 0, PARAMS_MAX_VARIANTS, 0, 0),
+    LNG("policy.max_testing_votes", PO(max_testing_votes), 0, (double)LONG_MAX, 0, 0),
+    BOOL("policy.fresh_votes", PO(fresh_votes), 0),
+    LNG("policy.provisional_votes", PO(provisional_votes), 0, (double)LONG_MAX, 0, 2000),
+    INT("policy.provisional_min_variants", PO(provisional_min_variants), 0, PARAMS_MAX_VARIANTS, 0, 10),
+    BOOL("policy.disclosure", PO(disclosure), 0),
+    BOOL("policy.list_is_ship", PO(list_is_ship), 0),
+    ENM("policy.selection_correction", PO(correction), correction_names, "none"),
+    {.path = "game", .type = CONFIG_MAP, .off = P(has_game), .flags = CONFIG_PRESENCE},
+    ENM("game.payoff", GA(payoff), payoff_names, "rank"),
+    ENM("game.board", GA(board), select_names, "bt_style"),
+    DBL("game.cost_per_variant", GA(cost_variant), 0, BIG, 0, 0),
+    DBL("game.cost_per_vote", GA(cost_vote), 0, BIG, 0, 0),
+    DBL("game.cost_style", GA(cost_style), 0, BIG, 0, 0),
+    DBL("game.tie_se", GA(tie_se), 0, BIG, CONFIG_NOSWEEP, 1),
     {.path = "sweep", .type = CONFIG_SWEEP},
 };
 const int config_schema_n = (int)(sizeof config_schema / sizeof config_schema[0]);

@@ -1,8 +1,10 @@
 /*
  * config/config_sweep.c — the `sweep:` block of a config: axes that name a scalar
  * key of the schema (list entries selected by [index] or [name]), their
- * values (a list, or an inclusive linspace `range`), grid (cartesian, last
- * axis fastest) or zip expansion, and the validation of every point at load.
+ * values (a list, or an inclusive linspace `range`), linked axes (`paths`:
+ * several keys set together from tuples of values, one grid dimension), grid
+ * (cartesian, last entry fastest) or zip expansion, and the validation of
+ * every point at load.
  */
 #include "config/config_internal.h"
 
@@ -14,7 +16,7 @@
 
 static const char *const mode_names[] = {"grid", "zip"};
 static const char *const sweep_keys[] = {"mode", "axes"};
-static const char *const axis_keys[] = {"path", "values", "range"};
+static const char *const axis_keys[] = {"path", "paths", "values", "range"};
 static const char *const range_keys[] = {"from", "to", "steps"};
 static const config_key mode_key = {.path = "sweep.mode", .type = CONFIG_ENUM,
                                     .names = mode_names, .n_names = 2};
@@ -106,7 +108,15 @@ static int select_item(config_ctx *x, int lk, const char *sel, config_mark m, co
             return UTIL_OK;
         }
     }
-    return config_fail(x, m, disp, "no entry of %s has %s '%s'", l->path, l->sel, sel);
+    char known[512] = "";
+    for (int i = 0; i < n && strlen(known) + PARAMS_NAME_LEN + 8 < sizeof known; i++) {
+        const char *rec = (const char *)x->c->base + l->off + (size_t)i * l->item_size;
+        snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "",
+                 rec + sk->off);
+    }
+    return config_fail(x, m, disp, "no entry of %s has %s '%s' (%s: %s; or an index 0..%d)",
+                       l->path, l->sel, sel, n == 1 ? "the one entry is" : "entries are",
+                       n ? known : "none", n - 1);
 }
 
 /* One component "name" or "name[sel]" of a path; returns the rest or NULL. */
@@ -202,33 +212,88 @@ static int resolve_path(config_ctx *x, config_axis *ax, const char *disp)
 
 /* ---- axes ------------------------------------------------------------------------ */
 
-static int parse_axis(config_ctx *x, int a, yaml_node_t *node)
+/* Axis a (already holding path, marks and entry) resolved and not a duplicate. */
+static int add_axis(config_ctx *x, int a)
 {
     config_axis *ax = &x->c->axes[a];
-    yaml_node_t *v[3];
     char disp[64];
-    snprintf(disp, sizeof disp, "sweep.axes[%d]", a);
-    if (read_map(x, node, axis_keys, 3, v, disp))
-        return x->err->code;
-    if (!v[0])
-        return config_fail(x, config_node_mark(node), disp, "missing required key 'path'");
-    if (!config_scalar(v[0]) || !*config_scalar(v[0]))
-        return config_fail(x, config_node_mark(v[0]), disp, "expected a key path for 'path'");
-    if (!v[1] == !v[2])
-        return config_fail(x, config_node_mark(node), disp,
-                           "give exactly one of 'values' (a list) or 'range' "
-                           "({from:, to:, steps:})");
-    ax->path = util_strdup(config_scalar(v[0]));
-    ax->path_mark = config_node_mark(v[0]);
-    ax->values_node = v[1];
-    ax->range_node = v[2];
-    snprintf(disp, sizeof disp, "sweep.axes[%d].path", a);
+    snprintf(disp, sizeof disp, "sweep.axes[%d].path%s", ax->entry, ax->member >= 0 ? "s" : "");
     int rc = resolve_path(x, ax, disp);
     for (int b = 0; !rc && b < a; b++)
         if (x->c->axes[b].key == ax->key && x->c->axes[b].item == ax->item)
             rc = config_fail(x, ax->path_mark, disp, "'%s' is already swept by sweep.axes[%d]",
-                             ax->path, b);
+                             ax->path, x->c->axes[b].entry);
     return rc;
+}
+
+/* Entry e of sweep.axes: one axis (`path`) or linked axes (`paths`), appended
+ * at x->c->axes[*na]. */
+static int parse_axis(config_ctx *x, int e, yaml_node_t *node, int *na)
+{
+    yaml_node_t *v[4];
+    char disp[64];
+    snprintf(disp, sizeof disp, "sweep.axes[%d]", e);
+    if (read_map(x, node, axis_keys, 4, v, disp))
+        return x->err->code;
+    if (!v[0] == !v[1])
+        return config_fail(x, config_node_mark(node), disp,
+                           "give exactly one of 'path' (one key) or 'paths' (a list of keys "
+                           "set together, with tuples of values)");
+    if (v[0] && (!config_scalar(v[0]) || !*config_scalar(v[0])))
+        return config_fail(x, config_node_mark(v[0]), disp, "expected a key path for 'path'");
+    if (!v[2] == !v[3])
+        return config_fail(x, config_node_mark(node), disp,
+                           "give exactly one of 'values' (a list) or 'range' "
+                           "({from:, to:, steps:})");
+    yaml_node_t **paths = &v[0];
+    int np = 1, member = -1;
+    if (v[1]) {
+        if (v[1]->type != YAML_SEQUENCE_NODE ||
+            v[1]->data.sequence.items.top == v[1]->data.sequence.items.start)
+            return config_fail(x, config_node_mark(v[1]), disp,
+                               "expected 'paths' to be a non-empty list of key paths");
+        if (v[3])
+            return config_fail(x, config_node_mark(v[3]), disp,
+                               "linked 'paths' take 'values': a list of tuples [v1, v2, ...], "
+                               "one value per path");
+        np = (int)(v[1]->data.sequence.items.top - v[1]->data.sequence.items.start);
+        member = 0;
+    }
+    int lead = *na;
+    for (int m = 0; m < np; m++) {
+        yaml_node_t *pn = v[1] ? yaml_document_get_node(x->doc, v[1]->data.sequence.items.start[m])
+                               : *paths;
+        if (!config_scalar(pn) || !*config_scalar(pn))
+            return config_fail(x, config_node_mark(pn), disp, "expected a key path in 'paths'");
+        config_axis *ax = &x->c->axes[(*na)++];
+        x->c->n_axes = *na;
+        ax->path = util_strdup(config_scalar(pn));
+        ax->path_mark = config_node_mark(pn);
+        ax->values_node = v[2];
+        ax->range_node = v[3];
+        ax->entry = e;
+        ax->member = member < 0 ? -1 : m;
+        ax->lead = lead;
+        if (add_axis(x, *na - 1))
+            return x->err->code;
+    }
+    return UTIL_OK;
+}
+
+/* Keys in one entry: 1, or the length of its `paths`. */
+static int entry_width(config_ctx *x, yaml_node_t *node)
+{
+    if (node->type != YAML_MAPPING_NODE)
+        return 1;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
+        yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
+        if (config_scalar(k) && !strcmp(config_scalar(k), "paths") &&
+            v->type == YAML_SEQUENCE_NODE && v->data.sequence.items.top > v->data.sequence.items.start)
+            return (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+    }
+    return 1;
 }
 
 /* Number of values of an axis (reads `range` into from/to/steps). */
@@ -237,15 +302,36 @@ static int count_values(config_ctx *x, int a, double range[3])
     config_axis *ax = &x->c->axes[a];
     char disp[64];
     if (ax->values_node) {
-        snprintf(disp, sizeof disp, "sweep.axes[%d].values", a);
+        snprintf(disp, sizeof disp, "sweep.axes[%d].values", ax->entry);
         yaml_node_t *n = ax->values_node;
         if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top == n->data.sequence.items.start)
             return config_fail(x, config_node_mark(n), disp, "expected a non-empty list of values");
         ax->n = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+        if (ax->member != 0)
+            return UTIL_OK;
+        int width = 0; /* a linked entry's first axis checks every tuple */
+        while (a + width < x->c->n_axes && x->c->axes[a + width].lead == a)
+            width++;
+        for (size_t j = 0; j < ax->n; j++) {
+            yaml_node_t *t = yaml_document_get_node(x->doc, n->data.sequence.items.start[j]);
+            if (t->type != YAML_SEQUENCE_NODE ||
+                t->data.sequence.items.top - t->data.sequence.items.start != width)
+            {
+                char got[64];
+                if (t->type == YAML_SEQUENCE_NODE)
+                    snprintf(got, sizeof got, "a list of %d",
+                             (int)(t->data.sequence.items.top - t->data.sequence.items.start));
+                else
+                    snprintf(got, sizeof got, "%s", config_node_kind(t));
+                return config_fail(x, config_node_mark(t), disp,
+                                   "value %zu: expected a list of %d values (one per path: %s, "
+                                   "...), got %s", j, width, ax->path, got);
+            }
+        }
         return UTIL_OK;
     }
     yaml_node_t *v[3];
-    snprintf(disp, sizeof disp, "sweep.axes[%d].range", a);
+    snprintf(disp, sizeof disp, "sweep.axes[%d].range", ax->entry);
     if (read_map(x, ax->range_node, range_keys, 3, v, disp))
         return x->err->code;
     for (int i = 0; i < 3; i++) {
@@ -279,7 +365,7 @@ static int fill_values(config_ctx *x, int a, const double range[3])
 {
     config_axis *ax = &x->c->axes[a];
     const config_key *k = &config_schema[ax->key];
-    char disp[96], text[64], why[512];
+    char disp[CONFIG_PATH_LEN + 96], text[64], why[512];
     ax->vals = util_calloc(ax->n, sizeof *ax->vals);
     ax->text = util_calloc(ax->n, sizeof *ax->text);
     ax->marks = util_calloc(ax->n, sizeof *ax->marks);
@@ -289,11 +375,16 @@ static int fill_values(config_ctx *x, int a, const double range[3])
         int rc;
         if (ax->values_node) {
             n = yaml_document_get_node(x->doc, ax->values_node->data.sequence.items.start[j]);
-            snprintf(disp, sizeof disp, "sweep.axes[%d].values[%zu]", a, j);
+            if (ax->member >= 0) {
+                n = yaml_document_get_node(x->doc, n->data.sequence.items.start[ax->member]);
+                snprintf(disp, sizeof disp, "sweep.axes[%d].values[%zu][%d] (%s)", ax->entry, j,
+                         ax->member, ax->path);
+            } else
+                snprintf(disp, sizeof disp, "sweep.axes[%d].values[%zu]", ax->entry, j);
             rc = parse_value(x, k, n, &ax->vals[j], disp);
         } else {
             snprintf(text, sizeof text, "%.17g", linspace(range, j, ax->n));
-            snprintf(disp, sizeof disp, "sweep.axes[%d].range", a);
+            snprintf(disp, sizeof disp, "sweep.axes[%d].range", ax->entry);
             rc = config_value_parse(k, text, 0, &ax->vals[j], why, sizeof why)
                      ? config_fail(x, config_node_mark(n), disp, "value %zu: %s", j, why) : 0;
         }
@@ -320,13 +411,17 @@ static int count_points(config_ctx *x, yaml_node_t *node)
         if (c->zip && ax->n != c->axes[0].n)
             return config_fail(x, config_node_mark(src), "sweep",
                                "mode zip needs axes of equal length: axes[0] has %zu values, "
-                               "axes[%d] has %zu", c->axes[0].n, a, ax->n);
+                               "axes[%d] has %zu", c->axes[0].n, ax->entry, ax->n);
+        if (ax->lead != a)
+            continue; /* linked: takes its entry's stride below */
         ax->stride = c->zip ? 1 : n;
         if (!c->zip && ax->n > CONFIG_MAX_POINTS / n)
             return config_fail(x, config_node_mark(node), "sweep",
                                "the grid has more than %d points", CONFIG_MAX_POINTS);
         n = c->zip ? ax->n : n * ax->n;
     }
+    for (int a = 0; a < c->n_axes; a++)
+        c->axes[a].stride = c->axes[c->axes[a].lead].stride;
     c->n_points = n;
     return UTIL_OK;
 }
@@ -347,19 +442,22 @@ int config_sweep_parse(config_ctx *x, yaml_node_t *node)
     if (axes->type != YAML_SEQUENCE_NODE || axes->data.sequence.items.top == axes->data.sequence.items.start)
         return config_fail(x, config_node_mark(axes), "sweep.axes",
                            "expected a non-empty list of {path:, values:} mappings");
-    int n = (int)(axes->data.sequence.items.top - axes->data.sequence.items.start);
+    int ne = (int)(axes->data.sequence.items.top - axes->data.sequence.items.start), n = 0;
+    for (int e = 0; e < ne; e++)
+        n += entry_width(x, yaml_document_get_node(x->doc, axes->data.sequence.items.start[e]));
     double(*range)[3] = util_calloc((size_t)n, sizeof *range);
     c->axes = util_calloc((size_t)n, sizeof *c->axes);
-    int rc = UTIL_OK;
-    for (int a = 0; !rc && a < n; a++) {
-        c->n_axes = a + 1;
-        rc = parse_axis(x, a, yaml_document_get_node(x->doc, axes->data.sequence.items.start[a]));
-        if (!rc)
+    int rc = UTIL_OK, na = 0;
+    for (int e = 0; !rc && e < ne; e++) {
+        int first = na;
+        rc = parse_axis(x, e, yaml_document_get_node(x->doc, axes->data.sequence.items.start[e]),
+                        &na);
+        for (int a = first; !rc && a < na; a++)
             rc = count_values(x, a, range[a]);
     }
     if (!rc)
         rc = count_points(x, node);
-    for (int a = 0; !rc && a < n; a++)
+    for (int a = 0; !rc && a < na; a++)
         rc = fill_values(x, a, range[a]);
     free(range);
     return rc;

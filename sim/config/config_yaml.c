@@ -1,7 +1,9 @@
 /*
  * config/config_yaml.c — the base of the config module: YAML node helpers, source
  * marks of explicitly given fields, and errors located as
- * "FILE:LINE:COLUMN: key.path: what was expected" (UTIL_EINPUT).
+ * "FILE:LINE:COLUMN: key.path: what was expected" (UTIL_EINPUT), and the
+ * limits on the text (size, line length, nesting depth) checked before the
+ * document is built.
  */
 #include "config/config_internal.h"
 
@@ -12,6 +14,12 @@
 config_mark config_node_mark(const yaml_node_t *n)
 {
     config_mark m = {(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+    return m;
+}
+
+static config_mark config_token_mark(const yaml_token_t *t)
+{
+    config_mark m = {(int)t->start_mark.line + 1, (int)t->start_mark.column + 1};
     return m;
 }
 
@@ -80,4 +88,65 @@ int config_check_dup_keys(config_ctx *x, yaml_node_t *map, const char *disp)
         }
     }
     return UTIL_OK;
+}
+
+/* Nesting depth by a token scan: start tokens open a level, end tokens close
+ * one. Scanning stops at the first level over the limit, so the cost stays
+ * linear in the text; a syntax error just ends the scan (the loader reports
+ * it with its location). */
+static int check_depth(config_ctx *x, const char *text, size_t len)
+{
+    yaml_parser_t ps;
+    yaml_token_t tok;
+    int depth = 0, rc = UTIL_OK, done = 0;
+    if (!yaml_parser_initialize(&ps))
+        return util_err_set(x->err, UTIL_ERUNTIME, "cannot initialise the YAML parser");
+    yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+    while (!done && !rc && yaml_parser_scan(&ps, &tok)) {
+        switch (tok.type) {
+        case YAML_BLOCK_SEQUENCE_START_TOKEN:
+        case YAML_BLOCK_MAPPING_START_TOKEN:
+        case YAML_FLOW_SEQUENCE_START_TOKEN:
+        case YAML_FLOW_MAPPING_START_TOKEN:
+            if (++depth > CONFIG_MAX_DEPTH)
+                rc = config_fail(x, config_token_mark(&tok), NULL,
+                                 "nesting deeper than %d levels of mappings and lists (the limit; "
+                                 "a config needs at most 6)", CONFIG_MAX_DEPTH);
+            break;
+        case YAML_BLOCK_END_TOKEN:
+        case YAML_FLOW_SEQUENCE_END_TOKEN:
+        case YAML_FLOW_MAPPING_END_TOKEN:
+            depth--;
+            break;
+        case YAML_STREAM_END_TOKEN:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_token_delete(&tok);
+    }
+    yaml_parser_delete(&ps);
+    return rc;
+}
+
+int config_check_limits(config_ctx *x, const char *text, size_t len)
+{
+    if (len > CONFIG_MAX_BYTES)
+        return util_err_set(x->err, UTIL_EINPUT,
+                            "%s: the config is %zu bytes, more than the limit of %u MiB",
+                            x->c->name, len, CONFIG_MAX_BYTES >> 20);
+    size_t line = 1, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] != '\n')
+            continue;
+        if (i - start > CONFIG_MAX_LINE) {
+            config_mark m = {(int)line, CONFIG_MAX_LINE + 1};
+            return config_fail(x, m, NULL, "line is %zu bytes long, more than the limit of %d bytes",
+                               i - start, CONFIG_MAX_LINE);
+        }
+        line++;
+        start = i + 1;
+    }
+    return check_depth(x, text, len);
 }

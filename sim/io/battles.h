@@ -17,6 +17,16 @@
 #include "rating/rating.h"
 #include "base/util.h"
 
+/* Limits on a battle log (README "Limits"); breaking one is bad input.
+ * Models: the fits hold n×n matrices (4,096 models: about 0.5 GB).
+ * Battles: about 60 bytes each in memory with every style feature.
+ * A CSV line or a JSON string: far above any real record.
+ * counts-json counts: doubles hold integers exactly only below 2^53. */
+#define BATTLES_MAX_MODELS 4096
+#define BATTLES_MAX_BATTLES 500000000
+#define BATTLES_MAX_FIELD (16u << 20)
+#define BATTLES_MAX_COUNT 9007199254740992.0
+
 typedef enum {
     BATTLES_FMT_AUTO = 0,
     BATTLES_FMT_CSV,

@@ -81,6 +81,8 @@ typedef struct {
     int ma, mb, win, ts;
     int fa[FEAT_N], fb[FEAT_N];
     int ncol;
+    int known[2 * FEAT_N], n_known; /* every style-count column present (README) */
+    const char *known_name[2 * FEAT_N];
 } csv_cols;
 
 static int csv_find(char **f, int n, const char *name)
@@ -101,6 +103,15 @@ static int csv_header(char **f, int n, const int *features, int n_feat, csv_cols
     if (c->ma < 0 || c->mb < 0 || c->win < 0)
         return util_err_set(err, UTIL_EINPUT, "header lacks column '%s' (need model_a,model_b,winner)",
                             c->ma < 0 ? "model_a" : c->mb < 0 ? "model_b" : "winner");
+    c->n_known = 0;
+    for (int ft = 0; ft < FEAT_N; ft++)
+        for (int side = 0; side < 2; side++) {
+            int col = csv_find(f, n, battles_feature_columns[ft][side]);
+            if (col >= 0) {
+                c->known_name[c->n_known] = battles_feature_columns[ft][side];
+                c->known[c->n_known++] = col;
+            }
+        }
     for (int k = 0; k < n_feat; k++) {
         int ft = features[k];
         c->fa[k] = csv_find(f, n, battles_feature_columns[ft][0]);
@@ -130,6 +141,15 @@ static int csv_row(reader *rd, char **f, int n, const csv_cols *c, const int *fe
             return util_err_set(err, UTIL_EINPUT, "column %s: expected a count ≥ 0", bad);
         d[k] = battles_feature_d(a, b);
     }
+    /* Style columns the fit does not use are checked all the same, so that a
+     * file is valid or not whatever the options (README "Fitting real battle
+     * logs"). */
+    for (int k = 0; k < c->n_known; k++) {
+        double x;
+        if (parse_double(f[c->known[k]], &x) || x < 0)
+            return util_err_set(err, UTIL_EINPUT, "column %s: expected a count ≥ 0, got '%s'",
+                                c->known_name[k], f[c->known[k]]);
+    }
     return battles_reader_add(rd, f[c->ma], f[c->mb], f[c->win], ts, d, err);
 }
 
@@ -145,8 +165,14 @@ int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat
     memset(&cols, 0, sizeof cols);
     f = util_malloc((size_t)cap * sizeof(char *));
     battles_reader_init(&rd, n_feat);
-    while (getline(&line, &lcap, fp) >= 0) {
+    ssize_t len;
+    while ((len = getline(&line, &lcap, fp)) >= 0) {
         lineno++;
+        if ((size_t)len > BATTLES_MAX_FIELD) {
+            rc = util_err_set(err, UTIL_EINPUT, "%s:%ld: line longer than %u MiB (the limit)", path,
+                              lineno, BATTLES_MAX_FIELD >> 20);
+            goto fail;
+        }
         if (line[strspn(line, " \t\r\n")] == '\0')
             continue;
         if (!have_header && !strncmp(line, "\xEF\xBB\xBF", 3)) /* UTF-8 byte-order mark */

@@ -1,5 +1,5 @@
 /*
- * io/battles_internal.h — private to the battle-log readers (io/battles*.c):
+ * io/battles_internal.h — private to the battle-log readers (the io/battles*.c files):
  * the model-name map and the per-battle reader state the formats share, and
  * one entry point per format file.
  */

@@ -164,6 +164,8 @@ static int jr_string(jrd *j)
             return jr_fail(j, "unterminated string");
         if (c == '"')
             break;
+        if (n >= BATTLES_MAX_FIELD)
+            return jr_fail(j, "a string longer than %u MiB (the limit)", BATTLES_MAX_FIELD >> 20);
         if (c == '\\') {
             if (jr_escape(j, &n))
                 return UTIL_EINPUT;
@@ -296,7 +298,7 @@ typedef struct {
     char *ma, *mb, *win;
     double ts;
     int skip;
-    int want[FEAT_N]; /* features requested (others are skipped unparsed) */
+    int want[FEAT_N]; /* features requested (the others are read and checked too) */
     double va[FEAT_N], vb[FEAT_N];
     int fa[FEAT_N], fb[FEAT_N];
 } fc_rec;
@@ -325,7 +327,7 @@ static int fc_metadata(jrd *j, fc_rec *r)
             side = !strcmp(j->str, battles_feature_columns[f][0]) ? 0
                    : !strcmp(j->str, battles_feature_columns[f][1]) ? 1
                                                                     : -1;
-        if (side < 0 || !r->want[f - 1]) {
+        if (side < 0) {
             if (jr_skip(j, 1))
                 return UTIL_EINPUT;
             continue;
@@ -432,10 +434,17 @@ static int fc_add(jrd *j, reader *rd, const fc_rec *r, const int *features, int 
         if (!r->fa[f] || !r->fb[f])
             return jr_fail(j, "style feature '%s' needs conv_metadata.%s", battles_feature_names[f],
                            battles_feature_columns[f][r->fa[f] ? 1 : 0]);
-        if (r->va[f] < 0 || r->vb[f] < 0)
-            return jr_fail(j, "conv_metadata.%s: negative count", battles_feature_columns[f][r->va[f] < 0 ? 0 : 1]);
         d[k] = battles_feature_d(r->va[f], r->vb[f]);
     }
+    /* Every style count present is checked, used or not, so that a file is
+     * valid or not whatever the options (README "Fitting real battle logs"). */
+    for (int f = 0; f < FEAT_N; f++)
+        for (int side = 0; side < 2; side++) {
+            double v = side ? r->vb[f] : r->va[f];
+            if ((side ? r->fb[f] : r->fa[f]) && (!isfinite(v) || v < 0))
+                return jr_fail(j, "conv_metadata.%s: expected a count ≥ 0, got %g",
+                               battles_feature_columns[f][side], v);
+        }
     util_err e2;
     if (battles_reader_add(rd, r->ma, r->mb, r->win, r->ts, d, &e2))
         return jr_fail(j, "%s", e2.msg);
@@ -483,7 +492,7 @@ typedef struct {
     name_map map;
     double *x, *y; /* pairs (2 per) and counts (4 per) */
     size_t nx, ny, capx, capy;
-    int have_models;
+    int have_models, have_x, have_y;
 } counts_state;
 
 static int cj_models(jrd *j, counts_state *s)
@@ -501,6 +510,8 @@ static int cj_models(jrd *j, counts_state *s)
             return jr_fail(j, "\"models\" must be an array of strings");
         if (jr_string(j))
             return UTIL_EINPUT;
+        if (s->map.n == BATTLES_MAX_MODELS)
+            return jr_fail(j, "\"models\" lists more than %d models (the limit)", BATTLES_MAX_MODELS);
         battles_map_get(&s->map, j->str, &created);
         if (!created)
             return jr_fail(j, "model '%s' listed twice in \"models\"", j->str);
@@ -532,6 +543,11 @@ static int cj_matrix(jrd *j, const char *key, int width, double **v, size_t *nv,
                 return UTIL_EINPUT;
             if (lit || (*v)[*nv + (size_t)k] < 0)
                 return jr_fail(j, "\"%s\" entry %zu: expected %d numbers ≥ 0", key, *nv / (size_t)width, width);
+            /* Counts are doubles: beyond 2^53 they are no longer exact. */
+            if ((*v)[*nv + (size_t)k] >= BATTLES_MAX_COUNT)
+                return jr_fail(j, "\"%s\" entry %zu: %.17g is not below 2^53 = 9007199254740992, "
+                               "the limit on a count (a double holds integers exactly only below it)",
+                               key, *nv / (size_t)width, (*v)[*nv + (size_t)k]);
         }
         if (jr_expect(j, ']'))
             return UTIL_EINPUT;
@@ -543,8 +559,10 @@ static int cj_build(jrd *j, counts_state *s, battles_data **out)
 {
     size_t m = s->nx / 2;
     int n = s->map.n;
-    if (!s->have_models || (s->nx == 0 && s->ny == 0))
+    if (!s->have_models || !s->have_x || !s->have_y)
         return jr_fail(j, "counts-json needs keys \"models\", \"X\" and \"Y\"");
+    if (n < 2)
+        return jr_fail(j, "\"models\" lists %d model(s); a leaderboard needs at least 2", n);
     if (s->nx / 2 != s->ny / 4)
         return jr_fail(j, "\"X\" has %zu pairs but \"Y\" has %zu rows", s->nx / 2, s->ny / 4);
     battles_data *d = util_calloc(1, sizeof *d);
@@ -593,9 +611,9 @@ static int battles_read_counts(jrd *j, battles_data **out)
         if (!strcmp(j->str, "models"))
             rc = cj_models(j, &s);
         else if (!strcmp(j->str, "X"))
-            rc = cj_matrix(j, "X", 2, &s.x, &s.nx, &s.capx);
+            rc = cj_matrix(j, "X", 2, &s.x, &s.nx, &s.capx), s.have_x = 1;
         else if (!strcmp(j->str, "Y"))
-            rc = cj_matrix(j, "Y", 4, &s.y, &s.ny, &s.capy);
+            rc = cj_matrix(j, "Y", 4, &s.y, &s.ny, &s.capy), s.have_y = 1;
         else
             rc = jr_skip(j, 1);
     }

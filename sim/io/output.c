@@ -70,6 +70,10 @@ static const result_spec results[] = {
     RR_("selection_on_noise_anchor", F_DPTR, selection_anchor, AX_VENDOR, AX_NONE, "anchor", "score_bt_style − θ̃_listed (arena points)." ANCHOR_REF),
     RR_("style_gain_anchor", F_DPTR, style_anchor, AX_VENDOR, AX_NONE, "anchor", "score_bt − score_bt_style of the listed variant (arena points)." ANCHOR_REF),
     RR_("selection_on_noise_neutral_anchor", F_DPTR, selection_neutral_anchor, AX_VENDOR, AX_NONE, "anchor", "selection_on_noise_anchor in a style-neutral rerun (arena points; NaN unless leaderboard.neutral_rerun)." ANCHOR_REF),
+    RR_("score_corrected", F_DPTR, score_corr, AX_EST, AX_VENDOR, "anchor", "selection-corrected score of the listed variant (policy.selection_correction; arena points, anchored; NaN: none, or elo)"),
+    RR_("corrected_inflation", F_DPTR, corr_infl, AX_EST, AX_VENDOR, "field", "score_corrected − θ̃ of the listed variant (arena points)." FIELD_REF),
+    R_("payoff", F_DPTR, payoff, AX_VENDOR, AX_NONE, "the vendor's game payoff: −displayed rank or field-relative score on game.board, minus its strategy's cost (payoff units; NaN without a game block)"),
+    R_("provisional", F_IPTR, provisional, AX_VENDOR, AX_NONE, "1: the listed model is still provisional (policy.fresh_votes with fewer than policy.provisional_votes fresh votes after more than policy.provisional_min_variants variants)"),
     R_("kendall_tau", F_DARR, kendall, AX_EST, AX_NONE, "Kendall τ-b of score vs θ over shown models"),
     R_("spearman_rho", F_DARR, spearman, AX_EST, AX_NONE, "Spearman ρ of score vs θ over shown models"),
     R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top k by θ that is in the top k by score, k = min(10, shown models / 2)"),
@@ -88,7 +92,8 @@ enum {
     S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, S_SCORE_MEAN, S_RANK_MED,
     S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, S_FIELD_OFFSET, S_SCORE_INFL_MEAN_A,
     S_SCORE_INFL_SE_A, S_SELECTION_A, S_STYLE_A, S_SELECTION_NEUTRAL_A, S_SHARE_A, S_SHARE_LO_A,
-    S_SHARE_HI_A, S_STYLE_SE, S_STYLE_SE_A, S_STYLED, S_RIDGE_FITS, N_SUMMARY
+    S_SHARE_HI_A, S_STYLE_SE, S_STYLE_SE_A, S_STYLED, S_RIDGE_FITS, S_CORR_INFL_MEAN,
+    S_CORR_INFL_SE, S_PAYOFF_MEAN, S_PAYOFF_SE, S_DISP_RANK_MED, N_SUMMARY
 };
 
 typedef struct {
@@ -141,6 +146,11 @@ static const summary_spec summaries[N_SUMMARY] = {
     [S_STYLED] = {"styled_variants", "variants of the vendor with a tuned style that differs from its base style (0: no tuned style)", {AX_VENDOR, AX_NONE}, NULL},
     [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status 1 or 2; left out of every summary)", {AX_EST, AX_NONE}},
     [S_RIDGE_FITS] = {"ridge_fits", "replicates rated with the fallback ridge because a fit had no finite MLE (fit_status 3; kept in the summaries)", {AX_EST, AX_NONE}},
+    [S_CORR_INFL_MEAN] = {"corrected_inflation_mean", "mean over replicates of score_corrected − θ̃ of the listed variant (arena points)." FIELD_REF, {AX_EST, AX_VENDOR}, "field"},
+    [S_CORR_INFL_SE] = {"corrected_inflation_se", "standard error of corrected_inflation_mean (arena points)", {AX_EST, AX_VENDOR}, "field"},
+    [S_DISP_RANK_MED] = {"listed_displayed_rank_median", "median displayed rank (1 + #{j: lower_j > upper_i}) of the listed variant", {AX_EST, AX_VENDOR}},
+    [S_PAYOFF_MEAN] = {"payoff_mean", "mean game payoff of the vendor over replicates (payoff units; NaN without a game block)", {AX_VENDOR, AX_NONE}},
+    [S_PAYOFF_SE] = {"payoff_se", "standard error of payoff_mean (sd / √(replicates with a finite value))", {AX_VENDOR, AX_NONE}},
 };
 
 struct output {
@@ -249,6 +259,19 @@ static int write_strings(hid_t file, const char *path, const char *const *v, hsi
     int rc = put_dataset(file, path, t, 1, &n, H5P_DEFAULT, v, dims, desc);
     H5Tclose(t);
     return rc;
+}
+
+int output_put_array(hid_t file, const char *path, int is_int, int rank, const hsize_t *shape,
+                     const void *data, const char *dims, const char *desc)
+{
+    return put_dataset(file, path, is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, rank, shape,
+                       H5P_DEFAULT, data, dims, desc);
+}
+
+int output_put_strings(hid_t file, const char *path, const char *const *v, size_t n,
+                       const char *dims, const char *desc)
+{
+    return write_strings(file, path, v, (hsize_t)n, dims, desc);
 }
 
 /* Dataset shape for (point[, replicate], ax0, ax1). */
@@ -426,10 +449,19 @@ static int write_sweep(output *o, const config *c, const output_meta *m)
                       num, "point,axis", "numeric value of each sweep axis (NaN for categorical axes)");
     rc |= put_dataset(o->file, "/sweep/complete", H5T_NATIVE_UCHAR, 1, &np, H5P_DEFAULT,
                       o->complete, "point", "1 when the point's results are complete in this file");
+    /* linked axes (sweep.axes[].paths) share a grid dimension */
+    int *dim = util_calloc((size_t)na + 1, sizeof *dim);
+    for (int a = 0, d = -1; a < na; a++)
+        dim[a] = config_axis_lead(c, a) == a ? ++d : d;
+    rc |= put_dataset(o->file, "/sweep/axis_dim", H5T_NATIVE_INT, 1, &nax, H5P_DEFAULT, dim,
+                      "axis", "grid dimension of each axis, 0-based, last fastest; linked axes "
+                      "(set together) share one; with mode zip the axes walk together");
+    free(dim);
     H5Tclose(t);
     free(vals);
     free(num);
     hid_t g = H5Gopen2(o->file, "/sweep", H5P_DEFAULT);
+    set_str_attr(g, "mode", config_sweep_zip(c) ? "zip" : "grid");
     set_int_attr(g, "n_points", (long long)np);
     set_int_attr(g, "replicates", o->R);
     set_int_attr(g, "shard_index", m->shard_index);
@@ -640,6 +672,15 @@ static double *gather(output *o, const arena_result *res, int R, size_t off, siz
     return x;
 }
 
+/* Replicates with a finite value (the n of a standard error). */
+static double finite_count(const double *x, int R)
+{
+    int n = 0;
+    for (int k = 0; k < R; k++)
+        n += isfinite(x[k]) != 0;
+    return (double)n;
+}
+
 static double quant(output *o, const double *x, int R, double q)
 {
     return metrics_quantile(x, (size_t)R, 1, q, o->scratch + 2 * (size_t)R);
@@ -648,10 +689,8 @@ static double quant(output *o, const double *x, int R, double q)
 /* Standard error of the mean over the replicates with a finite value. */
 static double se_of_mean(const double *x, int R)
 {
-    size_t m = 0;
-    for (int k = 0; k < R; k++)
-        m += isfinite(x[k]) != 0;
-    return m ? metrics_sd(x, (size_t)R, 1) / sqrt((double)m) : NAN;
+    double m = finite_count(x, R);
+    return m > 0 ? metrics_sd(x, (size_t)R, 1) / sqrt(m) : NAN;
 }
 
 static void summarise_est_vendor(output *o, const arena_scenario *s, const arena_result *res, int R,
@@ -668,6 +707,13 @@ static void summarise_est_vendor(output *o, const arena_scenario *s, const arena
             x = gather(o, res, R, offsetof(arena_result, score_infl_anchor), q, 0);
             out[S_SCORE_INFL_MEAN_A][q] = metrics_mean(x, (size_t)R, 1);
             out[S_SCORE_INFL_SE_A][q] = se_of_mean(x, R);
+            x = gather(o, res, R, offsetof(arena_result, corr_infl), q, 0);
+            out[S_CORR_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
+            out[S_CORR_INFL_SE][q] = metrics_sd(x, (size_t)R, 1) / sqrt(finite_count(x, R));
+            x = gather(o, res, R, offsetof(arena_result, disp_rank), ml, 1);
+            for (int k = 0; k < R; k++)
+                x[k] = x[k] > 0 ? x[k] : NAN;
+            out[S_DISP_RANK_MED][q] = quant(o, x, R, 0.5);
             x = gather(o, res, R, offsetof(arena_result, rank_infl), q, 0);
             out[S_RANK_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
             x = gather(o, res, R, offsetof(arena_result, score), ml, 0);
@@ -737,6 +783,9 @@ static void summarise_vendor(output *o, const arena_scenario *s, const arena_res
                       &out[S_SHARE_LO][g], &out[S_SHARE_HI][g]);
         share_removed(o, res, R, offsetof(arena_result, score_infl_anchor), G, g,
                       &out[S_SHARE_A][g], &out[S_SHARE_LO_A][g], &out[S_SHARE_HI_A][g]);
+        double *pay = gather(o, res, R, offsetof(arena_result, payoff), (size_t)g, 0);
+        out[S_PAYOFF_MEAN][g] = metrics_mean(pay, (size_t)R, 1);
+        out[S_PAYOFF_SE][g] = metrics_sd(pay, (size_t)R, 1) / sqrt(finite_count(pay, R));
     }
 }
 

@@ -57,6 +57,15 @@ double *output_read_doubles(hid_t file, const char *path, hsize_t *dims, int *ra
 /* Read a 1-D string dataset (malloc'd array of malloc'd strings). */
 char **output_read_strings(hid_t file, const char *path, size_t *n, util_err *err);
 
+/* Write a whole dataset (double, or int when is_int) or a 1-D string
+ * dataset at `path` (intermediate groups created) through the one helper
+ * that creates and labels every dataset (`dims`, `description`); for
+ * groups written after the points, e.g. /game. 0 or −1. */
+int output_put_array(hid_t file, const char *path, int is_int, int rank, const hsize_t *shape,
+                     const void *data, const char *dims, const char *desc);
+int output_put_strings(hid_t file, const char *path, const char *const *v, size_t n,
+                       const char *dims, const char *desc);
+
 /* Copy point p of every per-point dataset from `src` to `dst` and mark it
  * complete in dst (merge). */
 int output_copy_point(hid_t src, output *dst, size_t point, util_err *err);

@@ -32,7 +32,8 @@ typedef enum {                 /* response.transform: g(a, b) */
     TRANSFORM_SATURATING       /* "saturating": tanh(ln((a+1)/(b+1))) */
 } params_transform;
 
-typedef enum { SAMPLING_UNIFORM = 0, SAMPLING_WEIGHTS } params_sampling; /* "uniform", "weights" */
+typedef enum { SAMPLING_UNIFORM = 0, SAMPLING_WEIGHTS, SAMPLING_ARENA } params_sampling;
+                                           /* "uniform", "weights", "arena" */
 typedef enum { PENALTY_NONE = 0, PENALTY_FASTCHAT, PENALTY_ARENA_RANK } params_penalty; /* "none","fastchat","arena_rank" */
 typedef enum { CI_NONE = 0, CI_SANDWICH, CI_BOOTSTRAP } params_ci;  /* "none","sandwich","bootstrap" */
 typedef enum { LISTED_KEEP = 0, LISTED_FRESH } params_listed;       /* "keep", "fresh" */
@@ -75,7 +76,48 @@ typedef struct {                 /* an entry of `gaming:` */
     int release_variant;             /* release_variant (default 0; used by "variant") */
     long n_release;                  /* release_battles (default 0; ≥ 1 unless none/listed) */
     double weight;                   /* weight (default 1, > 0): sampling weight of its entries */
+    double style_intensity;          /* style_intensity (default 1, in [0,1]): the style-tuned
+                                        variants' profile = base + intensity·(tuned − base),
+                                        per feature (the strategy's style axis) */
 } params_gaming;
+
+typedef enum { CORRECTION_NONE = 0, CORRECTION_POOLED, CORRECTION_EB } params_correction;
+                                           /* "none","pooled","eb" */
+typedef enum { PAYOFF_RANK = 0, PAYOFF_SCORE } params_payoff; /* "rank","score" */
+
+/* Arena policies (README "Arena policies"): rules the arena sets for every
+ * gaming vendor; each is a sweepable key under `policy:`. */
+typedef struct {
+    int max_variants;           /* policy.max_variants (default 0 = no cap): private variants
+                                   a vendor may test; more are dropped (variants ≥ cap unused) */
+    long max_testing_votes;     /* policy.max_testing_votes (default 0 = no cap): a vendor's
+                                   private testing votes in all; testing_battles per variant
+                                   is cut to floor(cap / variants) */
+    int fresh_votes;            /* policy.fresh_votes (default false): every listed model is
+                                   re-rated on votes after listing only (listed_votes: fresh) */
+    long provisional_votes;     /* policy.provisional_votes (default 2000): fresh votes a listed
+                                   model needs before it is no longer "provisional" ... */
+    int provisional_min_variants; /* policy.provisional_min_variants (default 10): ... when the
+                                   vendor tested more variants than this */
+    int disclosure;             /* policy.disclosure (default false): every tested variant stays
+                                   on the leaderboard (votes kept, shown) */
+    int list_is_ship;           /* policy.list_is_ship (default false): the released model is
+                                   the listed one */
+    params_correction correction; /* policy.selection_correction (default none) */
+} params_policy;
+
+/* The strategic game over the sweep (README "Which policy stops the gaming?"):
+ * present when the config has a `game:` block. */
+typedef struct {
+    params_payoff payoff;       /* game.payoff (default rank): −displayed rank or field-relative score */
+    int board;                  /* game.board: EST_BT or EST_BT_STYLE (default bt_style): the
+                                   leaderboard the payoff reads (the arena's default view) */
+    double cost_variant;        /* game.cost_per_variant (default 0, ≥ 0), payoff units */
+    double cost_vote;           /* game.cost_per_vote (default 0, ≥ 0), per testing vote */
+    double cost_style;          /* game.cost_style (default 0, ≥ 0), per unit of style intensity */
+    double tie_se;              /* game.tie_se (default 1, ≥ 0): strategies within tie_se standard
+                                   errors of the best are near-ties; the cheapest wins */
+} params_game;
 
 typedef struct {
     uint64_t seed;              /* seed (required) */
@@ -92,6 +134,16 @@ typedef struct {
 
     params_sampling sampling;   /* arena.sampling (default uniform) */
     long n_public;              /* arena.public_battles (required, ≥ 1) */
+    /* sampling: arena — the arena's published policy (README "Sampling"). */
+    double new_weight;          /* arena.new_model_weight (default 5, > 0) */
+    long new_votes;             /* arena.new_model_votes (default 3000, ≥ 0): votes until a new model
+                                   (a variant, listed or released model) has weight 1 */
+    double top_weight;          /* arena.top_weight (default 3, > 0) */
+    int top_k;                  /* arena.top_k (default 10, ≥ 0): public models so weighted */
+    double unreleased_share;    /* arena.unreleased_share (default 0.2, in (0,1]): most a
+                                   provider's unreleased models get of the votes */
+    long refit_every;           /* arena.refit_every (default 5000, ≥ 1): battles between refits
+                                   of the current leaderboard that picks the top k */
 
     int estimators[EST_N];      /* leaderboard.estimators (default [bt, bt_style, elo]) */
     int style_features[FEAT_N]; /* leaderboard.style_features (default [tokens,headers,lists,bold]) */
@@ -109,6 +161,10 @@ typedef struct {
     params_model models[PARAMS_MAX_MODELS];
     int n_gaming;               /* gaming: 0..PARAMS_MAX_GAMING entries */
     params_gaming gaming[PARAMS_MAX_GAMING];
+
+    params_policy policy;       /* policy: (arena rules) */
+    int has_game;               /* game: block present */
+    params_game game;           /* game: */
 } params;
 
 #endif

@@ -198,10 +198,10 @@ static int exist_check(const rating_table *t, exist_ws *e, util_err *err)
     }
     if (exist_reach(t, e, 0) < n)
         return util_err_set(err, UTIL_EINPUT,
-                            "comparison graph not connected: model %d never meets model 0's group", first_unseen(e));
+                            "comparison graph not connected: model %d never meets the group of model 0", first_unseen(e));
     if (exist_reach(t, e, 1) < n || exist_reach(t, e, 2) < n)
         return util_err_set(err, UTIL_EINPUT,
-                            "no BT MLE: model %d's group never loses (or never wins) against the rest", first_unseen(e));
+                            "no BT MLE: the group of model %d never loses (or never wins) against the rest", first_unseen(e));
     return UTIL_OK;
 }
 
@@ -245,16 +245,24 @@ static int newton_step(const gsl_matrix *h, const gsl_vector *g, gsl_matrix *fac
     return GSL_SUCCESS;
 }
 
-/* cov = A G A with A = (H + u uᵀ)⁻¹, u = (1..1 on the first nr, 0 after)/√nr
- * when nr > 0 (else A = H⁻¹). fac, tmp: p×p scratch; G is overwritten. */
+/* cov = A G A with A = (H + c u uᵀ)⁻¹, u = (1..1 on the first nr, 0 after)/√nr
+ * when nr > 0 (else A = H⁻¹). c, the mean diagonal of H's ratings block,
+ * puts the null direction u on H's scale: with c = 1 and counts of 10¹²
+ * the inverse's rounding noise (H⁻¹ far larger along u than elsewhere)
+ * leaked into the CIs as tens of points. A G A does not depend on c
+ * otherwise (H u = G u = 0). fac, tmp: p×p scratch; G is overwritten. */
 static int sandwich(const gsl_matrix *h, gsl_matrix *g, size_t nr, gsl_matrix *fac,
                     gsl_matrix *tmp, double *cov)
 {
     size_t p = h->size1;
+    double c = 0;
     gsl_matrix_memcpy(fac, h);
     for (size_t i = 0; i < nr; i++)
+        c += h->data[i * h->tda + i];
+    c = nr && c > 0 ? c / (double)nr : 1.0;
+    for (size_t i = 0; i < nr; i++)
         for (size_t j = 0; j < nr; j++)
-            fac->data[i * fac->tda + j] += 1.0 / (double)nr;
+            fac->data[i * fac->tda + j] += c / (double)nr;
     int st = gsl_linalg_cholesky_decomp1(fac);
     if (!st)
         st = gsl_linalg_cholesky_invert(fac);

@@ -25,7 +25,7 @@ def data(tmp_path_factory):
 
 def fitted(d, path, *args, name="out.csv"):
     out = d / name
-    p = run_fit(path, "-o", out, *args)
+    p = run_fit(path, "-o", out, "--force", *args)  # the module reuses out.csv
     assert p.returncode == 0, p.stderr
     return read_scores(out), out
 

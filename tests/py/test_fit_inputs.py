@@ -36,8 +36,9 @@ def test_counts_json_equals_csv(tmp_path):
     # A-C: C,A,tie → tie; A,C,model_b → C wins
     jp = tmp_path / "c.json"
     jp.write_text(json.dumps(counts))
-    a = fit_ok(tmp_path, csvp, name="a.csv")
-    b = fit_ok(tmp_path, jp, "--format", "counts-json", name="b.csv")
+    a = fit_ok(tmp_path, csvp, name="fit_a.csv")
+    # (this once wrote b.csv over its own input; fit now refuses that)
+    b = fit_ok(tmp_path, jp, "--format", "counts-json", name="fit_b.csv")
     c = fit_ok(tmp_path, jp, name="c.csv")  # auto-detected
     for m in "ABC":
         assert abs(float(a[m]["score"]) - float(b[m]["score"])) < 1e-9

@@ -148,6 +148,9 @@ def test_best_of_n_matches_expected_maximum(tmp_path):
 
 
 def test_battles_export_refits_to_stored_scores(tmp_path):
+    """battles → fit --config: the round trip needs no option beyond the
+    config (anchor, penalty, features, CI come from it) and no renaming (the
+    export uses the result file's model labels)."""
     out = tmp_path / "s.h5"
     arenasim("run", SMOKE, "-o", out, "--quiet")
     csv = tmp_path / "battles.csv"
@@ -160,23 +163,43 @@ def test_battles_export_refits_to_stored_scores(tmp_path):
         names = [n.decode() if isinstance(n, bytes) else n for n in f["/axes/model"][()]]
         score = f["/results/score"][0, 3]
         lo, hi = f["/results/ci_lo"][0, 3], f["/results/ci_hi"][0, 3]
-        sel = int(f["/results/selected_variant"][0, 3, 0])
     fitted = tmp_path / "fit.csv"
-    arenasim("fit", csv, "--format", "csv", "--anchor", "anchor-8x7b=1114", "-o", fitted)
-    slot_name = {n: n for n in names[:-2]}
-    slot_name[f"gamer-base#v{sel}"] = names[-2]
-    slot_name["gamer-base (released)"] = names[-1]
+    arenasim("fit", csv, "--config", SMOKE, "-o", fitted)
     styled = tmp_path / "fit_style.csv"
-    arenasim("fit", csv, "--style", "--anchor", "anchor-8x7b=1114", "-o", styled)
+    arenasim("fit", csv, "--style", "--config", SMOKE, "-o", styled)
     # score, and the sandwich CI bounds, agree for bt (e = 0) and bt_style (e = 1)
     for e, path in ((0, fitted), (1, styled)):
         lines = path.read_text().splitlines()
         col = {c: k for k, c in enumerate(lines[0].split(","))}
+        seen = set()
         for line in lines[1:]:
             v = line.split(",")
-            i = names.index(slot_name[v[col["model"]]])
+            i = names.index(v[col["model"]])  # the result file's label, as written
+            seen.add(names[i])
             for name, stored in (("score", score), ("ci_lo", lo), ("ci_hi", hi)):
                 assert abs(float(v[col[name]]) - stored[e, i]) < 1e-6, (e, v[0], name)
+        assert "gamer-base (listed)" in seen and "gamer-base (released)" in seen
+
+
+def test_fit_config_needs_no_anchor_option(tmp_path):
+    """Without --config (or --anchor) fit centres the scores: the config's
+    anchor is what makes them equal to the stored ones."""
+    csv = tmp_path / "b.csv"
+    arenasim("battles", SMOKE, "-o", csv)
+    plain, cfg = tmp_path / "plain.csv", tmp_path / "cfg.csv"
+    arenasim("fit", csv, "-o", plain)
+    arenasim("fit", csv, "--config", SMOKE, "-o", cfg)
+    def score_of(path, model):
+        for line in path.read_text().splitlines()[1:]:
+            v = line.split(",")
+            if v[0] == model:
+                return float(v[1])
+    assert abs(score_of(cfg, "anchor-8x7b") - 1114) < 1e-6
+    assert abs(score_of(plain, "anchor-8x7b") - 1114) > 1
+    # a command-line option wins over the config
+    over = tmp_path / "over.csv"
+    arenasim("fit", csv, "--config", SMOKE, "--anchor", "anchor-8x7b=1000", "-o", over)
+    assert abs(score_of(over, "anchor-8x7b") - 1000) < 1e-6
 
 
 @pytest.mark.parametrize("args,needle", [

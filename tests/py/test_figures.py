@@ -1,0 +1,222 @@
+"""`make figures QUICK=1` end to end: every figure is drawn from reduced runs
+(analysis/figures.py --quick into a temporary directory, ~1 min of CPU), its
+PNG, PDF and CSV are written and non-empty, the captions carry the run's
+numbers and their reference, and each figure's claim holds on the numbers
+it plots (its CSV).
+
+Tolerances: the CSVs carry 95 % CIs (1.96 standard errors over replicates,
+or Wilson intervals for shares), so SE = half-width / 1.96; a claim "a > b"
+is asserted as a − b > 2 (or 3) combined SEs, "a = closed form" as within 3
+SEs. Seeds are fixed, so the outcome is the same on every run."""
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "analysis"))
+import figures_common  # noqa: E402
+
+STEMS = ["fig01_best_of_n", "fig02_twins", "fig03_style_sensitivity", "fig04_maverick",
+         "fig05_emoji", "fig06_heatmap", "fig07_fresh", "fig08_share", "fig09_estimators",
+         "fig10_real_leaderboard", "fig11_policies"]
+Z = 1.959963984540054
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    d = tmp_path_factory.mktemp("figures")
+    subprocess.run([sys.executable, str(ROOT / "analysis" / "figures.py"), "--quick", "--out", str(d)],
+                   check=True, timeout=900, cwd=ROOT)
+    return d
+
+
+def csv(out, stem):
+    return pd.read_csv(out / f"{stem}.csv")
+
+
+def se(row_or_df):
+    return (row_or_df.ci_hi - row_or_df.ci_lo) / (2 * Z)
+
+
+def z_greater(a, b):
+    """(a − b) in units of their combined standard error (rows with value, ci_lo, ci_hi)."""
+    return (a.value - b.value) / math.hypot(se(a), se(b))
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_files_written(out, stem):
+    for ext in ("png", "pdf", "csv"):
+        p = out / f"{stem}.{ext}"
+        assert p.exists() and p.stat().st_size > 0, p
+    assert len(csv(out, stem)) > 0
+    assert (out / f"{stem}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_captions(out):
+    text = (out / "captions.md").read_text()
+    sections = text.split("\n## Figure ")[1:]
+    assert len(sections) == len(STEMS)
+    for stem, sec in zip(STEMS, sections):
+        assert f"({stem}.png)" in sec
+        body = sec.split(")\n\n", 1)[1].split(" *(")[0]
+        assert "QUICK" in sec
+        assert any(ch.isdigit() for ch in body), stem
+        assert 2 <= body.count(". ") + 1 <= 4, (stem, body)   # two or three sentences
+    # every figure with a score-inflation number says what it is measured against
+    for stem, sec in zip(STEMS, sections):
+        if stem in ("fig01_best_of_n", "fig03_style_sensitivity", "fig05_emoji",
+                    "fig06_heatmap", "fig07_fresh", "fig11_policies"):
+            assert "relative to the" in sec, stem
+
+
+def test_fig01_identical_variants_follow_closed_form(out):
+    t = csv(out, "fig01_best_of_n")
+    cf = t[t.series == "closed form"].set_index("N")["mean"]
+    ident = t[(t.variants_differ_sd == 0) & (t.series == "inflation bt")]
+    assert len(ident) >= 3
+    for _, r in ident.iterrows():
+        assert abs(r["mean"] - cf[r.N]) <= 3 * r.ci95 / Z, r
+    # selection on noise grows with N: the largest N is above N = 1
+    lo, hi = ident.iloc[0], ident.iloc[-1]
+    assert hi["mean"] - lo["mean"] > 3 * math.hypot(hi.ci95, lo.ci95) / Z
+    # differing variants: the vendor gains more over its base than identical ones inflate
+    n = ident.N.max()
+    g = t[(t.variants_differ_sd > 0) & (t.N == n) & (t.series == "gain over base bt")].iloc[0]
+    assert g["mean"] - hi["mean"] > 3 * math.hypot(g.ci95, hi.ci95) / Z
+
+
+def test_fig02_twin_gap_matches_closed_form_and_shrinks(out):
+    t = csv(out, "fig02_twins")
+    m = t[t.series == "mean |gap|"].sort_values("votes_per_checkpoint")
+    cf = t[t.series.str.startswith("closed form")].sort_values("votes_per_checkpoint")
+    for (_, a), (_, c) in zip(m.iterrows(), cf.iterrows()):
+        assert abs(a.value - c.value) <= 3 * se(a), (a, c)
+    assert z_greater(m.iloc[0], m.iloc[-1]) > 3
+    share = t[t.series == "share |gap| >= 17"].sort_values("votes_per_checkpoint")
+    assert share.value.iloc[0] > share.value.iloc[-1]
+
+
+def test_fig03_real_gain_visible_and_style_grows(out):
+    t = csv(out, "fig03_style_sensitivity")
+    g = t[t.series == "real_gain"]
+    assert (g.ci_lo > 0).all(), "real-gain bars must be visible (tune_mean > 0)"
+    s = t[t.series == "style_gain"].sort_values("beta_tokens")
+    assert z_greater(s.iloc[-1], s.iloc[0]) > 3
+    sh = t[t.series == "share_removed"].sort_values("beta_tokens")
+    assert z_greater(sh.iloc[-1], sh.iloc[0]) > 3
+
+
+def test_fig04_maverick_ranks_in_published_order(out):
+    t = csv(out, "fig04_maverick")
+    med = t.groupby("series")["rank"].median()
+    assert med["listed, raw BT"] <= 3
+    assert med["listed, raw BT"] < med["listed, style control"] < med["released, raw BT"]
+    assert med["listed, style control"] < med["listed, true rank"]
+    assert 28 <= med["released, raw BT"] <= 36
+
+
+def test_fig05_emoji_control_restores_share(out):
+    t = csv(out, "fig05_emoji").rename(columns={"share_removed": "value"})
+    without = t[t.control.str.startswith("without")].sort_values("beta_emoji")
+    withe = t[t.control.str.startswith("with ")].sort_values("beta_emoji")
+    assert z_greater(without.iloc[0], without.iloc[-1]) > 3
+    assert z_greater(withe.iloc[-1], without.iloc[-1]) > 3
+
+
+def test_fig06_heatmap_complete_and_n_matters(out):
+    t = csv(out, "fig06_heatmap").rename(columns={"share_removed": "value"})
+    assert len(t) == t.N.nunique() * t.beta_tokens.nunique()
+    assert (t.ci_lo <= t.value).all() and (t.value <= t.ci_hi).all()
+    b = t[t.beta_tokens == t.beta_tokens.min()].sort_values("N")
+    assert z_greater(b.iloc[0], b.iloc[-1]) > 2    # selection on noise grows with N
+
+
+def test_fig07_fresh_votes_remove_the_bias(out):
+    t = csv(out, "fig07_fresh").rename(columns={"selection_on_noise": "value"})
+    keep = t[t.listed_votes == "keep"].sort_values("fresh_votes")
+    assert z_greater(keep.iloc[0], keep.iloc[-1]) > 3          # bias falls with fresh votes
+    assert (np.diff(keep.value) < 0).all()
+    for _, r in t[t.listed_votes == "fresh"].iterrows():
+        assert abs(r.value) <= 3 * se(r), r                    # fresh-only: unbiased
+
+
+def test_fig08_share_buys_rank(out):
+    t = csv(out, "fig08_share").rename(columns={"rank_advantage": "value"})
+    bt = t[t.estimator == "bt"].sort_values("testing_share")
+    assert z_greater(bt.iloc[-1], bt.iloc[0]) > 3
+    assert (np.diff(bt.testing_share) > 0).all() and bt.testing_share.max() < 1
+
+
+def test_fig09_estimators(out):
+    t = csv(out, "fig09_estimators")
+    a = t[t.panel == "a"]
+    bt = a[a.series == "bt"].sort_values("x")
+    sty = a[a.series == "bt_style"].sort_values("x")
+    assert z_greater(sty.iloc[-1], sty.iloc[0]) > 3             # τ rises with votes
+    assert sty.value.iloc[-1] >= bt.value.iloc[-1]               # raw BT also ranks style
+    b = t[t.panel == "b"]
+    elo, btb = b[b.series.str.startswith("elo ")], b[b.series.str.startswith("bt ")]
+    assert np.median(elo.ci_hi - elo.ci_lo) > 1.0                # Elo depends on battle order
+    assert np.max(np.abs(btb.ci_hi - btb.ci_lo)) < 1e-6          # BT does not
+
+
+def test_fig10_real_top_three(out):
+    t = csv(out, "fig10_real_leaderboard")
+    assert list(t.model[:3]) == ["chatgpt-4o-latest", "gemini-1.5-pro-exp-0801",
+                                 "gpt-4o-2024-05-13"]
+    assert (np.diff(t.score) <= 0).all()
+    assert ((t.ci_lo <= t.score) & (t.score <= t.ci_hi)).all()
+    assert (t.displayed_rank <= t["rank"]).all()
+
+
+def test_fig11_policies_best_responses(out):
+    t = csv(out, "fig11_policies").rename(columns={"inflation": "value"})
+    s = t[t.estimator == "bt_style"]
+    raw_board = s[s.policy.str.endswith("board=bt")]
+    style_board = s[s.policy.str.endswith("board=bt_style")]
+    assert len(raw_board) == 2 and len(style_board) == 2
+    assert (t.status == 0).all()                                  # an equilibrium for each policy
+    assert (raw_board.style_intensity == 1).all()                 # style pays on the raw board
+    assert (style_board.style_intensity == 0).all()               # ... and not under style control
+    keep = style_board[style_board.policy.str.contains("fresh_votes=false")].iloc[0]
+    fresh = style_board[style_board.policy.str.contains("fresh_votes=true")].iloc[0]
+    assert keep.N > fresh.N == t.N.min()                          # fresh votes: testing is worthless
+    assert keep.value > 3 * se(keep)                              # selection on noise without them
+    assert abs(fresh.value) <= 3 * se(fresh)                      # none left with them
+
+
+def test_loader_matches_h5py(out):
+    h5 = next((out / "runs-quick").glob("fig07-fresh.h5"))
+    for group in ("results", "summary"):
+        ds = figures_common.load(h5, group)
+        with h5py.File(h5, "r") as f:
+            for name, d in f[group].items():
+                assert list(ds[name].dims) == d.attrs["dims"].split(",")
+                np.testing.assert_array_equal(ds[name].values, d[()])
+            models = [m.decode() for m in f["axes/model"][()]]
+        assert list(ds.model.values) == models
+    assert list(ds["gaming[gamer].listed_votes"].values) == ["keep"] * 3 + ["fresh"] * 3
+
+
+def test_up_to_date_results_are_not_rerun(out):
+    fit = out / "runs-quick" / "fig10-real-leaderboard.csv"
+    before = fit.stat().st_mtime_ns
+    subprocess.run([sys.executable, str(ROOT / "analysis" / "figures.py"), "--quick", "--out",
+                    str(out), "--only", "fig10"], check=True, timeout=300, cwd=ROOT,
+                   capture_output=True)
+    assert fit.stat().st_mtime_ns == before
+    os.utime(fit, ns=(0, 0))                                     # older than the data: rerun
+    subprocess.run([sys.executable, str(ROOT / "analysis" / "figures.py"), "--quick", "--out",
+                    str(out), "--only", "fig10"], check=True, timeout=300, cwd=ROOT,
+                   capture_output=True)
+    assert fit.stat().st_mtime_ns > 0
+    # redrawing one figure keeps the other captions
+    assert (out / "captions.md").read_text().count("\n## Figure ") == len(STEMS)
