@@ -88,11 +88,23 @@ typedef struct {
     int *selected;         /* [g] index of the listed variant */
     double *true_sel, *true_base; /* [g] θ̃ of the listed variant / base */
     double *rank_infl;     /* [est][g] true rank − leaderboard rank of the listed slot */
-    double *score_infl;    /* [est][g] score − θ̃_sel */
-    double *real_gain, *selection, *style, *selection_neutral; /* [g] */
+    /* Score measures, primary reference = the field (README "What inflation
+     * is measured against"): a model's displacement score − θ̃ minus
+     * field_offset, the median displacement of the public models; invariant
+     * to the anchor. */
+    double *score_infl;    /* [est][g] (score − θ̃)_listed − field_offset[est] */
+    double *real_gain;     /* [g] θ̃_sel − θ̃_base (the same under either reference) */
+    double *selection;     /* [g] score_infl[bt_style]: selection on noise + missed style */
+    double *style;         /* [g] score_infl[bt] − score_infl[bt_style] */
+    double *selection_neutral; /* [g] selection of a style-neutral rerun */
+    double field_offset[EST_N]; /* median over public models of score − θ̃ */
+    /* Secondary reference = the anchor (what the arena's page shows):
+     * score − θ̃ with both on the anchored scale. */
+    double *score_infl_anchor;  /* [est][g] score − θ̃_sel */
+    double *selection_anchor, *style_anchor, *selection_neutral_anchor; /* [g] */
     double *score_corr;    /* [est][g] selection-corrected score of the listed variant
-                              (policy.selection_correction; NaN when none) */
-    double *corr_infl;     /* [est][g] score_corr − θ̃_sel */
+                              (policy.selection_correction; NaN when none; anchored) */
+    double *corr_infl;     /* [est][g] score_corr − θ̃_sel − field_offset[est] (field) */
     double *payoff;        /* [g] the vendor's game payoff (NaN without a game block) */
     int *provisional;      /* [g] 1: listed model still "provisional" (policy.provisional_votes) */
     double kendall[EST_N], spearman[EST_N], topk[EST_N];
@@ -100,8 +112,11 @@ typedef struct {
     int fit_status[EST_N]; /* ARENA_FIT_* */
 } arena_result;
 
-/* fit_status: why an estimator has no values in a replicate. */
-enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2 };
+/* fit_status: why an estimator has no values in a replicate, or (RIDGE) how
+ * it got them: its final fit or the replicate's selection fit had no finite
+ * MLE and was rated with a tiny ridge, as the arena's fits always return a
+ * number (selection.c). */
+enum { ARENA_FIT_OK = 0, ARENA_FIT_FAILED = 1, ARENA_FIT_SELECTION_FAILED = 2, ARENA_FIT_RIDGE = 3 };
 
 void arena_result_alloc(arena_result *r, int n_slots, int n_gaming);
 /* Footprint (bytes, upper bounds, from params alone; arena/footprint.c): one
@@ -128,6 +143,9 @@ int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_
 /* Battles of the last simulated replicate in `w` (for `arenasim battles`),
  * in the order they happened; `kept` marks those the final leaderboard saw. */
 const arena_battle *arena_ws_battles(const arena_ws *w, size_t *n);
+
+/* k of the top-k overlap of n shown models: min(10, n/2), at least 1. */
+int arena_topk_k(int n);
 
 /* Arena policies (policy.c): apply params.policy and the style intensity to
  * a params copy; the "provisional" rule; the selection-corrected rating of

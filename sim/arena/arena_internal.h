@@ -4,7 +4,7 @@
  * module hands to another. Nothing outside sim/arena/ includes this file.
  *
  * The steps in pipeline order: voters.c (the voter model and one vote) →
- * sampling.c (who meets whom) → selection.c (selection fit, listed variant,
+ * sampling.c (who meets whom) → timeline.c (when: phases interleaved) → selection.c (selection fit, listed variant,
  * vote policies) → truth.c (θ̃) → leaderboard.c (final fits) → measure.c
  * (DESIGN §4 measurements); replicate.c runs them in phase order.
  * Units: θ and scores in arena points; ratings r in log10-odds.
@@ -20,6 +20,18 @@
 
 /* ln(10)/400: arena points → log-odds */
 #define LN10_400 (M_LN10 / 400.0)
+/* Ridge of the fallback fit when the data have no finite MLE (selection.c),
+ * summed-NLL units per log10-odds²: weak enough that a model which won all
+ * of 20 votes lands about 1900 points above the field, not at infinity. */
+#define ARENA_RIDGE 1e-4
+
+/* A run of battles of one vendor entity on the timeline (timeline.c). */
+typedef struct {
+    int e;      /* entity */
+    int phase;  /* ARENA_PHASE_* */
+    long left;  /* battles still to play */
+    double w;   /* sampling weight */
+} arena_stream;
 
 struct arena_ws {
     gsl_rng *rng;
@@ -41,6 +53,9 @@ struct arena_ws {
     size_t *idx;         /* [2 · final-fit models] sort scratch */
     double *dwork;       /* [2 · final-fit models] scratch */
     int selected[PARAMS_MAX_GAMING];
+    unsigned char ridged[2];  /* [selection?] the last fit needed ARENA_RIDGE */
+    unsigned char sel_ridged; /* the selection fit of this replicate needed it */
+    arena_stream *streams; /* [Σ variants + 2 · n_gaming] timeline scratch */
     double corr_shift[EST_N][PARAMS_MAX_GAMING]; /* points: listed score − corrected score */
     int corr_disp[EST_N][PARAMS_MAX_GAMING];     /* displayed rank at the corrected score */
     double *cov_sel;     /* selection-fit covariance (selection_correction: eb) */
@@ -63,12 +78,18 @@ void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase);
 void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral);
 
 /* sampling.c */
-void arena_public_battles(const arena_scenario *s, arena_ws *w);
+void arena_public_battles(const arena_scenario *s, arena_ws *w, long n);
 void arena_entity_battles(const arena_scenario *s, arena_ws *w, int e, long n, int phase);
 /* sampling: arena — public battles and private testing in one stream. */
 void arena_policy_battles(const arena_scenario *s, arena_ws *w);
 void arena_sampling_alloc(const arena_scenario *s, arena_ws *w);
 void arena_sampling_free(arena_ws *w);
+
+/* timeline.c: the phases interleaved in time (buffer index = timestamp) */
+double arena_public_weight(const arena_scenario *s);
+long arena_public_history(const arena_scenario *s);
+void arena_testing_stage(const arena_scenario *s, arena_ws *w, long *pub_left);
+void arena_listed_stage(const arena_scenario *s, arena_ws *w, long *pub_left);
 
 /* truth.c */
 int arena_public_true_ratings(arena_scenario *s, util_err *err);

@@ -123,6 +123,8 @@ void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out)
             out->fit_status[est] = ARENA_FIT_FAILED;
             continue;
         }
+        if (w->sel_ridged || (est != EST_ELO && w->ridged[0]))
+            out->fit_status[est] = ARENA_FIT_RIDGE;
         store_estimator(s, w, est, p->ci != CI_NONE && est != EST_ELO, out);
         arena_agreement(s, w, est, out);
         if (est == EST_BT_STYLE)

@@ -2,7 +2,8 @@
  * arena/measure.c — per-replicate measurements (DESIGN §4): true scores and ranks
  * per slot, leaderboard agreement with θ (Kendall τ, Spearman ρ, top-k), and
  * each gaming vendor's inflation and its exact decomposition
- * (real gain + selection-on-noise + style).
+ * (real gain + selection-on-noise + style), relative to the field (primary)
+ * and to the anchor.
  * Units: scores and inflation in arena points; ranks as integers.
  */
 #include "arena/arena_internal.h"
@@ -10,6 +11,14 @@
 #include <math.h>
 
 #include "base/metrics.h"
+
+/* k of the top-k overlap among n shown models: min(10, n/2), at least 1.
+ * (k = min(10, n) made the overlap 1 by construction for n ≤ 10.) */
+int arena_topk_k(int n)
+{
+    int k = n / 2 < 10 ? n / 2 : 10;
+    return k < 1 ? 1 : k;
+}
 
 /* Leaderboard-wide agreement of one estimator's scores with θ (shown models). */
 void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result *out)
@@ -24,7 +33,7 @@ void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result
         }
     out->kendall[est] = metrics_kendall_tau_b(x, y, n);
     out->spearman[est] = metrics_spearman(x, y, n, w->dwork);
-    out->topk[est] = metrics_topk_overlap(x, y, n, n < 10 ? n : 10, w->idx);
+    out->topk[est] = metrics_topk_overlap(x, y, n, arena_topk_k(n), w->idx);
 }
 
 void arena_fill_truth(const arena_scenario *s, arena_ws *w, arena_result *out)
@@ -56,6 +65,23 @@ void arena_fill_truth(const arena_scenario *s, arena_ws *w, arena_result *out)
     }
 }
 
+/* Median over the public models of score − θ̃ per estimator: the field's
+ * own displacement, which carries the reference (anchor or centring) of
+ * both scales and nothing else that a shift could change. */
+static void field_offsets(const arena_scenario *s, arena_ws *w, arena_result *out)
+{
+    const int n = s->p->n_models, S = s->n_slots;
+    double *d = w->dwork, *sorted = w->dwork + n; /* 2 · n_fin_fit ≥ 2 · n_models */
+    for (int est = 0; est < EST_N; est++) {
+        int finite = 1;
+        for (int j = 0; j < n; j++) {
+            d[j] = out->score[(size_t)est * (size_t)S + (size_t)j] - out->true_score[j];
+            finite &= isfinite(d[j]) != 0;
+        }
+        out->field_offset[est] = finite ? metrics_quantile(d, (size_t)n, 1, 0.5, sorted) : NAN;
+    }
+}
+
 /* The vendor's game payoff (README "Which policy stops the gaming?"): on
  * game.board, −(displayed rank) or the listed score minus the median score
  * of the public models (invariant to the anchor), at the selection-corrected
@@ -79,36 +105,41 @@ static double vendor_payoff(const arena_scenario *s, arena_ws *w, const arena_re
 }
 
 /* Inflation of each gaming vendor's listed variant and its decomposition
- * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style. */
+ * (DESIGN §4): raw − θ̃_base = real gain + selection-on-noise + style, once
+ * relative to the field (primary) and once relative to the anchor. */
 void arena_vendor_measures(const arena_scenario *s, arena_ws *w, arena_result *out)
 {
     const params *p = s->p;
-    const int S = s->n_slots;
+    const int S = s->n_slots, G = p->n_gaming;
     /* offset between ratings and scores of the truth (anchor / centring) */
     double shift = w->s_true[0] - (RATING_SCALE * w->r_true[0] + RATING_INIT);
-    for (int g = 0; g < p->n_gaming; g++) {
+    field_offsets(s, w, out);
+    for (int g = 0; g < G; g++) {
         int m = p->n_models + 2 * g;
         out->selected[g] = w->selected[g];
         out->true_sel[g] = out->true_score[m];
         out->true_base[g] = RATING_SCALE * s->r_base_true[g] + RATING_INIT + shift;
         for (int est = 0; est < EST_N; est++) {
             size_t o = (size_t)est * (size_t)S + (size_t)m;
-            size_t q = (size_t)est * (size_t)p->n_gaming + (size_t)g;
-            out->score_infl[q] = out->score[o] - out->true_sel[g];
+            size_t q = (size_t)est * (size_t)G + (size_t)g;
+            out->score_infl_anchor[q] = out->score[o] - out->true_sel[g];
+            out->score_infl[q] = out->score_infl_anchor[q] - out->field_offset[est];
             out->rank_infl[q] = out->rank[o] ? (double)(out->true_rank[m] - out->rank[o]) : NAN;
         }
         for (int est = 0; est < EST_N; est++) {
-            size_t q = (size_t)est * (size_t)p->n_gaming + (size_t)g;
+            size_t q = (size_t)est * (size_t)G + (size_t)g;
             double d = est == EST_ELO ? NAN : w->corr_shift[est][g];
             out->score_corr[q] = out->score[(size_t)est * S + m] - d;
-            out->corr_infl[q] = out->score_corr[q] - out->true_sel[g];
+            out->corr_infl[q] = out->score_corr[q] - out->true_sel[g] - out->field_offset[est];
         }
         out->provisional[g] = arena_policy_provisional(p, g);
         out->payoff[g] = p->has_game ? vendor_payoff(s, w, out, g) : NAN;
-        double raw = out->score[(size_t)EST_BT * S + m];
-        double sty = out->score[(size_t)EST_BT_STYLE * S + m];
+        size_t raw = (size_t)EST_BT * (size_t)G + (size_t)g;
+        size_t sty = (size_t)EST_BT_STYLE * (size_t)G + (size_t)g;
         out->real_gain[g] = out->true_sel[g] - out->true_base[g];
-        out->selection[g] = sty - out->true_sel[g];
-        out->style[g] = raw - sty;
+        out->selection[g] = out->score_infl[sty];
+        out->style[g] = out->score_infl[raw] - out->score_infl[sty];
+        out->selection_anchor[g] = out->score_infl_anchor[sty];
+        out->style_anchor[g] = out->score_infl_anchor[raw] - out->score_infl_anchor[sty];
     }
 }

@@ -1,7 +1,8 @@
 /*
- * arena/replicate.c — one replicate of one sweep point, in phase order (DESIGN §2):
- * voters, public phase, private testing, selection, listed and release
- * phases, then the final leaderboards; the per-thread workspace and the
+ * arena/replicate.c — one replicate of one sweep point, in time order (DESIGN §2):
+ * voters, private testing with the public votes that arrive meanwhile,
+ * selection on the votes so far, the listed and release phases with the
+ * rest of the public votes (timeline.c), then the final leaderboards; the per-thread workspace and the
  * per-replicate result arrays. All randomness comes from the replicate's
  * own Philox stream (base/rng.h). Units: as in arena.h.
  */
@@ -50,6 +51,10 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     w->disp = util_malloc((size_t)nf * sizeof(int));
     w->idx = util_malloc(2 * (size_t)nf * sizeof(size_t));
     w->dwork = util_malloc(2 * (size_t)nf * sizeof(double));
+    size_t nst = 2 * (size_t)s->p->n_gaming + 1;
+    for (int g = 0; g < s->p->n_gaming; g++)
+        nst += (size_t)s->p->gaming[g].n_variants;
+    w->streams = util_malloc(nst * sizeof *w->streams);
     arena_sampling_alloc(s, w);
     if (s->p->policy.correction == CORRECTION_EB) {
         size_t ns = (size_t)(s->n_sel_fit + F);
@@ -90,6 +95,7 @@ void arena_ws_free(arena_ws *w)
     free(w->disp);
     free(w->idx);
     free(w->dwork);
+    free(w->streams);
     free(w->cov_sel);
     arena_sampling_free(w);
     free(w);
@@ -125,6 +131,10 @@ void arena_result_alloc(arena_result *r, int n_slots, int n_gaming)
     r->selection = util_malloc(G * sizeof(double));
     r->style = util_malloc(G * sizeof(double));
     r->selection_neutral = util_malloc(G * sizeof(double));
+    r->score_infl_anchor = util_malloc(EST_N * G * sizeof(double));
+    r->selection_anchor = util_malloc(G * sizeof(double));
+    r->style_anchor = util_malloc(G * sizeof(double));
+    r->selection_neutral_anchor = util_malloc(G * sizeof(double));
     r->score_corr = util_malloc(EST_N * G * sizeof(double));
     r->corr_infl = util_malloc(EST_N * G * sizeof(double));
     r->payoff = util_malloc(G * sizeof(double));
@@ -151,6 +161,10 @@ void arena_result_free(arena_result *r)
     free(r->selection);
     free(r->style);
     free(r->selection_neutral);
+    free(r->score_infl_anchor);
+    free(r->selection_anchor);
+    free(r->style_anchor);
+    free(r->selection_neutral_anchor);
     free(r->score_corr);
     free(r->corr_infl);
     free(r->payoff);
@@ -167,26 +181,18 @@ static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     w->rep = rep;
     w->nb = 0;
     arena_draw_population(s, w, neutral);
-    if (p->sampling == SAMPLING_ARENA)
+    long pub_left = p->n_public;
+    if (p->sampling == SAMPLING_ARENA) { /* its own stream of public + testing votes */
         arena_policy_battles(s, w);
-    else {
-        arena_public_battles(s, w);
-        for (int g = 0; g < p->n_gaming; g++)
-            for (int k = 0; k < p->gaming[g].n_variants; k++)
-                arena_entity_battles(s, w, s->var_off[g] + k, p->gaming[g].n_test,
-                                     ARENA_PHASE_TESTING);
-    }
-    int rc = arena_select_variants(s, w, err);
+        pub_left = 0;
+    } else
+        arena_testing_stage(s, w, &pub_left); /* public votes interleaved (timeline.c) */
+    int rc = arena_select_variants(s, w, err); /* on the votes so far */
     if (!rc)
         rc = arena_selection_correction(s, w, err);
     if (rc)
         return rc;
-    for (int g = 0; g < p->n_gaming; g++) {
-        arena_entity_battles(s, w, s->var_off[g] + w->selected[g], p->gaming[g].n_listed,
-                       ARENA_PHASE_LISTED);
-        if (s->rel_ent[g] >= 0)
-            arena_entity_battles(s, w, s->rel_ent[g], p->gaming[g].n_release, ARENA_PHASE_RELEASE);
-    }
+    arena_listed_stage(s, w, &pub_left);
     arena_build_final_map(s, w);
     arena_apply_vote_policies(s, w);
     arena_true_scores(s, w, s->n_fin_fit);
@@ -198,9 +204,10 @@ int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_
     return run_once(s, w, point, rep, 0, err);
 }
 
-/* A replicate whose selection fit has no finite MLE (e.g. a variant that
- * won every one of a few testing battles) has no leaderboard: everything is
- * NaN and fit_status says why; the run goes on. */
+/* A replicate whose selection fit fails (it does not converge; data without
+ * a finite MLE are rated with the fallback ridge instead, see selection.c)
+ * has no leaderboard: everything is NaN and fit_status says why; the run
+ * goes on. */
 static void result_unrated(const arena_scenario *s, arena_result *out)
 {
     const params *p = s->p;
@@ -216,12 +223,16 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
         out->selected[g] = -1;
         out->true_sel[g] = out->true_base[g] = NAN;
         out->real_gain[g] = out->selection[g] = out->style[g] = out->payoff[g] = NAN;
+        out->selection_anchor[g] = out->style_anchor[g] = NAN;
         out->provisional[g] = arena_policy_provisional(p, g);
         for (int est = 0; est < EST_N; est++) {
             int q = est * p->n_gaming + g;
-            out->rank_infl[q] = out->score_infl[q] = out->score_corr[q] = out->corr_infl[q] = NAN;
+            out->rank_infl[q] = out->score_infl[q] = out->score_corr[q] = out->corr_infl[q] =
+                out->score_infl_anchor[q] = NAN;
         }
     }
+    for (int est = 0; est < EST_N; est++)
+        out->field_offset[est] = NAN;
     out->tie_share = out->bothbad_share = NAN;
 }
 
@@ -230,20 +241,24 @@ int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
 {
     const params *p = s->p;
     util_err fit_err;
+    double keep[PARAMS_MAX_GAMING], keep_anchor[PARAMS_MAX_GAMING];
     for (int g = 0; g < p->n_gaming; g++)
-        out->selection_neutral[g] = NAN;
+        keep[g] = keep_anchor[g] = NAN;
     if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
         run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
         arena_final_fits(s, w, out);
-        for (int g = 0; g < p->n_gaming; g++)
-            out->selection_neutral[g] = out->selection[g];
+        for (int g = 0; g < p->n_gaming; g++) {
+            keep[g] = out->selection[g];
+            keep_anchor[g] = out->selection_anchor[g];
+        }
     }
-    double keep[PARAMS_MAX_GAMING];
-    memcpy(keep, out->selection_neutral, sizeof(double) * (size_t)p->n_gaming);
     if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
         arena_final_fits(s, w, out);
     else
         result_unrated(s, out);
-    memcpy(out->selection_neutral, keep, sizeof(double) * (size_t)p->n_gaming);
+    for (int g = 0; g < p->n_gaming; g++) {
+        out->selection_neutral[g] = keep[g];
+        out->selection_neutral_anchor[g] = keep_anchor[g];
+    }
     return UTIL_OK;
 }

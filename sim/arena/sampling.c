@@ -54,9 +54,10 @@ static int draw_public(const arena_scenario *s, const arena_ws *w, gsl_rng *r)
     return lo;
 }
 
-void arena_public_battles(const arena_scenario *s, arena_ws *w)
+/* n battles among public models. */
+void arena_public_battles(const arena_scenario *s, arena_ws *w, long n)
 {
-    for (long i = 0; i < s->p->n_public; i++) {
+    for (long i = 0; i < n; i++) {
         int a = draw_public(s, w, w->rng), b;
         do
             b = draw_public(s, w, w->rng);

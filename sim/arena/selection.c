@@ -18,7 +18,11 @@ static void battle_diffs(const arena_scenario *s, const arena_battle *b, double 
 }
 
 /* Fit `est` (bt or bt_style) on the battles whose entities map to fit
- * indices (map[e] ≥ 0); ratings r[n] out (Σ r = 0). */
+ * indices (map[e] ≥ 0); ratings r[n] out (Σ r = 0). The arena's fits always
+ * return a number (its optimisers stop after finitely many steps): when the
+ * data have no finite MLE (a model that won, or lost, every vote), the fit
+ * is redone with a tiny ridge ½·ARENA_RIDGE·‖r‖², which rates such a model
+ * far above (below) the rest but finitely; w->ridged[selection] says so. */
 int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *map, int n,
                        int selection, double *r, double *cov, util_err *err)
 {
@@ -39,13 +43,22 @@ int arena_fit_ratings(const arena_scenario *s, arena_ws *w, int est, const int *
             rating_rows_push(rows, a, c, b->outcome, d);
         }
     }
+    int rc;
+    w->ridged[selection] = 0;
     if (est == EST_BT) {
         rating_fit_opts fo = {0, 0};
-        return rating_bt_fit(t, selection ? w->bt_sel : w->bt_fin, &fo, r, cov, err);
+        rating_bt_ws *ws = selection ? w->bt_sel : w->bt_fin;
+        rc = rating_bt_fit(t, ws, &fo, r, cov, err);
+        if (rc == UTIL_EINPUT && (w->ridged[selection] = 1))
+            rc = rating_bt_fit_ridge(t, ws, &fo, ARENA_RIDGE, r, cov, err);
+        return rc;
     }
     rating_style_opts so = {s->p->penalty, 0, 0, 1};
-    return rating_style_fit(rows, NULL, selection ? w->st_sel : w->st_fin, &so, r, w->gamma,
-                            cov, err);
+    rating_style_ws *ws = selection ? w->st_sel : w->st_fin;
+    rc = rating_style_fit(rows, NULL, ws, &so, r, w->gamma, cov, err);
+    if (rc == UTIL_EINPUT && rows->n > 0 && (w->ridged[selection] = 1))
+        rc = rating_style_fit_ridge(rows, NULL, ws, &so, ARENA_RIDGE, r, w->gamma, cov, err);
+    return rc;
 }
 
 /* Private testing is over: each gaming vendor lists its best variant. */
@@ -57,6 +70,7 @@ int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err)
         map[e] = e < s->n_sel_fit ? e : -1;
     for (int g = 0; g < p->n_gaming; g++)
         w->selected[g] = 0;
+    w->sel_ridged = 0;
     for (int est = EST_BT; est <= EST_BT_STYLE; est++) {
         int used = 0;
         for (int g = 0; g < p->n_gaming; g++)
@@ -66,6 +80,7 @@ int arena_select_variants(const arena_scenario *s, arena_ws *w, util_err *err)
         int rc = arena_fit_ratings(s, w, est, map, s->n_sel_fit, 1, w->r_sel, NULL, err);
         if (rc)
             return util_err_prefix(err, "selection fit (%s)", params_estimator_names[est]);
+        w->sel_ridged |= w->ridged[1];
         for (int g = 0; g < p->n_gaming; g++) {
             if (p->gaming[g].select_by != est)
                 continue;

@@ -4,7 +4,8 @@
  * rank of the listed variant (median and 90% interval over replicates), the
  * released model's rank, score inflation per estimator, the decomposition
  * real gain + selection-on-noise + style, and the share of inflation that
- * style control removes. Scores in arena points.
+ * style control removes — relative to the field (primary) and to the anchor,
+ * each labelled. Scores in arena points.
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,8 +25,8 @@ typedef struct {
     size_t n_axis;
     char **values;
     double *complete;
-    double *d[32];
-    const char *name[32];
+    double *d[48];
+    const char *name[48];
     int n;
 } report;
 
@@ -36,9 +37,12 @@ static const char *const NEEDED[] = {
     "real_gain_mean", "selection_on_noise_mean", "style_gain_mean", "share_removed",
     "share_removed_ci_lo", "share_removed_ci_hi", "kendall_tau_mean", "gamma_mean",
     "tie_share_mean", "bothbad_share_mean", "listed_score_mean", "selection_on_noise_neutral_mean",
-    "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median"};
+    "fit_failures", "score_mean", "rank_median", "true_score_mean", "true_rank_model_median",
+    "score_inflation_mean_anchor", "score_inflation_se_anchor", "selection_on_noise_mean_anchor",
+    "style_gain_mean_anchor", "share_removed_anchor", "share_removed_ci_lo_anchor",
+    "share_removed_ci_hi_anchor", "style_gain_se", "styled_variants", "ridge_fits"};
 #define N_NEEDED (sizeof NEEDED / sizeof NEEDED[0])
-_Static_assert(N_NEEDED <= 32, "report.d and report.name hold 32 datasets");
+_Static_assert(N_NEEDED <= 48, "report.d and report.name hold 48 datasets");
 
 static const double *get(const report *r, const char *name, size_t p, size_t stride)
 {
@@ -141,15 +145,18 @@ static void print_vendor(const report *r, size_t p, int g)
                       get(r, rows[k][2], p, EG)[e * G + g], get(r, rows[k][3], p, EG)[e * G + g]);
         put_row(rows[k][0], c);
     }
-    for (int e = 0; e < EST_N; e++) {
-        double m = get(r, "score_inflation_mean", p, EG)[e * G + g];
-        double se = get(r, "score_inflation_se", p, EG)[e * G + g];
-        if (isnan(m))
-            snprintf(c[e], sizeof c[e], "—");
-        else
-            snprintf(c[e], sizeof c[e], "%+.1f ± %.1f", m, se);
+    const char *infl[2][3] = {{"score_inflation_mean", "score_inflation_se", "score inflation vs field (± se)"},
+                              {"score_inflation_mean_anchor", "score_inflation_se_anchor", "score inflation vs anchor (± se)"}};
+    for (int k = 0; k < 2; k++) {
+        for (int e = 0; e < EST_N; e++) {
+            double m = get(r, infl[k][0], p, EG)[e * G + g], se = get(r, infl[k][1], p, EG)[e * G + g];
+            if (isnan(m))
+                snprintf(c[e], sizeof c[e], "—");
+            else
+                snprintf(c[e], sizeof c[e], "%+.1f ± %.1f", m, se);
+        }
+        put_row(infl[k][2], c);
     }
-    put_row("score inflation (points, ± se)", c);
     for (int e = 0; e < EST_N; e++) {
         double m = get(r, "rank_inflation_mean", p, EG)[e * G + g];
         snprintf(c[e], sizeof c[e], isnan(m) ? "—" : "%+.1f", m);
@@ -162,13 +169,25 @@ static void print_vendor(const report *r, size_t p, int g)
     printf("%s\n", c[0]);
     double gain = get(r, "real_gain_mean", p, G)[g], sel = get(r, "selection_on_noise_mean", p, G)[g];
     double sty = get(r, "style_gain_mean", p, G)[g], neu = get(r, "selection_on_noise_neutral_mean", p, G)[g];
-    printf("    listed raw score − θ̃_base = %+.1f points:\n", gain + sel + sty);
+    printf("    relative to the field: listed raw score − θ̃_base = %+.1f points:\n", gain + sel + sty);
     printf("      real gain %+.1f  +  selection on noise %+.1f  +  style %+.1f\n", gain, sel, sty);
     if (!isnan(neu))
         printf("      (selection on noise in a style-neutral rerun: %+.1f)\n", neu);
-    printf("    share of score inflation removed by style control: %.2f [95%% CI %.2f, %.2f]\n",
+    printf("    share of score inflation removed by style control: %.2f [95%% CI %.2f, %.2f] (vs field)\n",
            get(r, "share_removed", p, G)[g], get(r, "share_removed_ci_lo", p, G)[g],
            get(r, "share_removed_ci_hi", p, G)[g]);
+    double sel_a = get(r, "selection_on_noise_mean_anchor", p, G)[g];
+    double sty_a = get(r, "style_gain_mean_anchor", p, G)[g];
+    printf("    relative to the anchor (the arena's page): real gain %+.1f + selection %+.1f + style %+.1f;"
+           " share removed %.2f [%.2f, %.2f]\n", gain, sel_a, sty_a,
+           get(r, "share_removed_anchor", p, G)[g], get(r, "share_removed_ci_lo_anchor", p, G)[g],
+           get(r, "share_removed_ci_hi_anchor", p, G)[g]);
+    double sty_se = get(r, "style_gain_se", p, G)[g];
+    if (get(r, "styled_variants", p, G)[g] == 0 && fabs(sty) > sty_se)
+        printf("    note: vendor %s has no tuned style, yet its style gain is %+.1f ± %.1f: its base\n"
+               "      style differs from the field's median model, or the voters reward features the\n"
+               "      control does not see; read the style part with care\n",
+               r->vendor[g], sty, sty_se);
 }
 
 /* The leaderboard, by median style-controlled rank (raw when bt_style is
@@ -192,8 +211,8 @@ static void print_leaderboard(const report *r, size_t p)
             order[j - 1] = b;
             order[j] = a;
         }
-    printf("\n  leaderboard (mean scores, median ranks over replicates; sorted by %s rank;\n"
-           "  true = θ̃, the score with infinite style-neutral votes):\n",
+    printf("\n  leaderboard (mean scores on the anchored scale, median ranks over replicates;\n"
+           "  sorted by %s rank; true = θ̃, the score with infinite style-neutral votes):\n",
            key ? "bt_style" : "bt");
     printf("    %-50s %8s %6s %9s %6s %9s %6s\n", "model", "true", "true#", "bt", "#",
            "bt_style", "#");
@@ -223,9 +242,14 @@ static void print_point(const report *r, size_t p)
     }
     const double *fail = get(r, "fit_failures", p, EST_N);
     if (fail[0] + fail[1] + fail[2] > 0)
-        printf("  warning: fits without a finite MLE (left out of the summaries): bt %.0f, "
+        printf("  warning: failed fits (left out of the summaries): bt %.0f, "
                "bt_style %.0f, elo %.0f replicate(s); see /results/fit_status\n",
                fail[0], fail[1], fail[2]);
+    const double *ridge = get(r, "ridge_fits", p, EST_N);
+    if (ridge[0] + ridge[1] + ridge[2] > 0)
+        printf("  note: fits without a finite MLE rated with a tiny ridge, as the arena's fits always\n"
+               "  return a number: bt %.0f, bt_style %.0f, elo %.0f replicate(s) (fit_status 3)\n",
+               ridge[0], ridge[1], ridge[2]);
     for (int g = 0; g < r->G; g++)
         print_vendor(r, p, g);
     print_leaderboard(r, p);
@@ -247,6 +271,7 @@ static void print_compact(const report *r)
     printf("\nsweep values are");
     for (size_t a = 0; a < r->n_axis; a++)
         printf("%s %s", a ? "," : "", r->axis[a]);
+    printf("\nscore inflation and share removed relative to the field (median public model)");
     printf("\n%-6s %-24s %-12s %-16s %-16s %-10s %-10s %s\n", "point", "sweep values", "vendor",
            "rank bt", "rank bt_style", "infl bt", "infl sty", "removed [95% CI]");
     for (size_t p = 0; p < r->n_points; p++) {
@@ -310,7 +335,10 @@ int cmd_report(int argc, char **argv)
         done += r.complete[p] != 0;
     printf("arenasim report: %s — %zu point(s), %zu complete, %lld replicates each\n", path,
            r.n_points, done, (long long)output_reader_replicates(r.in));
-    printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃)\n");
+    printf("ranks: median [5%%–95%%] over replicates; inflation = leaderboard − truth (θ̃),\n"
+           "relative to the field (minus the median of score − θ̃ over the public models, which\n"
+           "no anchor moves) unless marked \"vs anchor\" (both on the anchored scale, as the\n"
+           "arena's page shows them)\n");
     if (r.n_points <= 8 || r.G == 0)
         for (size_t p = 0; p < r.n_points; p++)
             print_point(&r, p);

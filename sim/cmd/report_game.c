@@ -105,7 +105,7 @@ int report_game_table(hid_t f)
     else {
         printf("\nWhich policy stops the gaming? Each vendor at its best response / the equilibrium\n"
                "(* = not strategic; rank = median displayed rank of the listed model; infl = mean\n"
-               "score − θ̃ of the listed model, points; gap = released − listed raw rank; tau_r, tau_s = Kendall τ of the raw and style boards)\n");
+               "score − θ̃ of the listed model relative to the field (minus the median public model's), points; gap = released − listed raw rank; tau_r, tau_s = Kendall τ of the raw and style boards)\n");
         printf("%-4s %-13s %-4s %-6s %-7s %-26s %-6s %-6s %-8s %-8s %-9s %-6s %-5s %-5s %s\n", "pol",
                "vendor", "N", "style", "votes", "payoff [95% CI]", "raw", "style", "infl raw",
                "infl sty", "infl corr", "gap", "tau_r", "tau_s", "status");

@@ -205,8 +205,8 @@ static const struct {
     {"listed_displayed_rank_median", "listed_displayed_rank", "median displayed rank of the listed model at the equilibrium", 1},
     {"listed_rank_median", "listed_rank", "median ordinal rank of the listed model at the equilibrium", 1},
     {"released_rank_median", "released_rank", "median ordinal rank of the released model at the equilibrium (NaN: none released)", 1},
-    {"score_inflation_mean", "score_inflation", "mean score − θ̃ of the listed model at the equilibrium (arena points)", 1},
-    {"corrected_inflation_mean", "corrected_inflation", "mean selection-corrected score − θ̃ of the listed model (arena points; NaN: no correction)", 1},
+    {"score_inflation_mean", "score_inflation", "mean score − θ̃ of the listed model at the equilibrium, relative to the field: minus the median over public models of score − θ̃ (arena points)", 1},
+    {"corrected_inflation_mean", "corrected_inflation", "mean selection-corrected score − θ̃ of the listed model, relative to the field (arena points; NaN: no correction)", 1},
     {"real_gain_mean", "real_gain", "mean θ̃_listed − θ̃_base at the equilibrium (arena points)", 0},
 };
 #define N_COPIED (sizeof copied / sizeof copied[0])

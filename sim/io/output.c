@@ -39,41 +39,52 @@ typedef struct {
     int field;        /* F_* */
     size_t off;       /* offsetof in arena_result */
     int ax[2];        /* trailing axes, AX_NONE when absent */
+    const char *ref;  /* score measures: attribute `reference` ("field", "anchor") */
 } result_spec;
 
 #define R_(name, field, member, a0, a1, desc) \
-    {name, desc, field, offsetof(arena_result, member), {a0, a1}}
+    {name, desc, field, offsetof(arena_result, member), {a0, a1}, NULL}
+/* A score measure and the reference it is measured against. */
+#define RR_(name, field, member, a0, a1, ref, desc) \
+    {name, desc, field, offsetof(arena_result, member), {a0, a1}, ref}
+#define FIELD_REF " Relative to the field: minus the median of score − θ̃ over the public models (invariant to the anchor)."
+#define ANCHOR_REF " Relative to the anchor: both on the anchored scale, as the arena's page shows them."
 
 static const result_spec results[] = {
     R_("theta", F_DPTR, theta, AX_MODEL, AX_NONE, "true substance θ of the model in the slot (arena points)"),
-    R_("true_score", F_DPTR, true_score, AX_MODEL, AX_NONE, "θ̃: BT on the expected outcome table of style-neutral voters, on the leaderboard's scale (arena points)"),
+    RR_("true_score", F_DPTR, true_score, AX_MODEL, AX_NONE, "anchor", "θ̃: BT on the expected outcome table of style-neutral voters, on the leaderboard's scale (arena points; anchored like the scores)"),
     R_("true_rank", F_IPTR, true_rank, AX_MODEL, AX_NONE, "ordinal rank of θ̃ among shown models (1 = best; 0 = empty slot)"),
-    R_("score", F_DPTR, score, AX_EST, AX_MODEL, "leaderboard score (arena points; NaN: estimator off or empty slot)"),
-    R_("ci_lo", F_DPTR, ci_lo, AX_EST, AX_MODEL, "lower CI bound of the score (arena points; level leaderboard.ci_level)"),
-    R_("ci_hi", F_DPTR, ci_hi, AX_EST, AX_MODEL, "upper CI bound of the score (arena points)"),
+    RR_("score", F_DPTR, score, AX_EST, AX_MODEL, "anchor", "leaderboard score (arena points, anchored as the arena's page; NaN: estimator off or empty slot)"),
+    RR_("ci_lo", F_DPTR, ci_lo, AX_EST, AX_MODEL, "anchor", "lower CI bound of the score (arena points; level leaderboard.ci_level)"),
+    RR_("ci_hi", F_DPTR, ci_hi, AX_EST, AX_MODEL, "anchor", "upper CI bound of the score (arena points)"),
     R_("rank", F_IPTR, rank, AX_EST, AX_MODEL, "ordinal rank by score among shown models (1 = best; 0 = empty)"),
     R_("displayed_rank", F_IPTR, disp_rank, AX_EST, AX_MODEL, "arena rank 1 + #{j: lower_j > upper_i} (ordinal rank when no CI)"),
     R_("battles", F_DPTR, battles, AX_MODEL, AX_NONE, "battles of the model in the final leaderboard data (count)"),
     R_("gamma", F_DARR, gamma, AX_FEAT, AX_NONE, "fitted style coefficient of bt_style (log-odds per sd of the normalised difference; NaN: not controlled)"),
     R_("selected_variant", F_IPTR, selected, AX_VENDOR, AX_NONE, "index of the listed variant among the vendor's private variants"),
-    R_("true_score_listed", F_DPTR, true_sel, AX_VENDOR, AX_NONE, "θ̃ of the listed variant (arena points)"),
-    R_("true_score_base", F_DPTR, true_base, AX_VENDOR, AX_NONE, "θ̃ of the vendor's base model (arena points)"),
+    RR_("true_score_listed", F_DPTR, true_sel, AX_VENDOR, AX_NONE, "anchor", "θ̃ of the listed variant (arena points, anchored)"),
+    RR_("true_score_base", F_DPTR, true_base, AX_VENDOR, AX_NONE, "anchor", "θ̃ of the vendor's base model (arena points, anchored)"),
     R_("rank_inflation", F_DPTR, rank_infl, AX_EST, AX_VENDOR, "true rank − leaderboard rank of the listed variant (ranks)"),
-    R_("score_inflation", F_DPTR, score_infl, AX_EST, AX_VENDOR, "score − θ̃ of the listed variant (arena points)"),
-    R_("real_gain", F_DPTR, real_gain, AX_VENDOR, AX_NONE, "θ̃_listed − θ̃_base (arena points)"),
-    R_("selection_on_noise", F_DPTR, selection, AX_VENDOR, AX_NONE, "score_bt_style − θ̃_listed: selection on noise plus style the control misses (arena points)"),
-    R_("style_gain", F_DPTR, style, AX_VENDOR, AX_NONE, "score_bt − score_bt_style of the listed variant (arena points)"),
-    R_("selection_on_noise_neutral", F_DPTR, selection_neutral, AX_VENDOR, AX_NONE, "selection_on_noise in a style-neutral rerun of the same replicate (arena points; NaN unless leaderboard.neutral_rerun)"),
-    R_("score_corrected", F_DPTR, score_corr, AX_EST, AX_VENDOR, "selection-corrected score of the listed variant (policy.selection_correction; arena points; NaN: none, or elo)"),
-    R_("corrected_inflation", F_DPTR, corr_infl, AX_EST, AX_VENDOR, "score_corrected − θ̃ of the listed variant (arena points)"),
+    RR_("field_offset", F_DARR, field_offset, AX_EST, AX_NONE, "anchor", "median over the public models of score − θ̃: the field's displacement, subtracted by every field-relative measure (arena points)"),
+    RR_("score_inflation", F_DPTR, score_infl, AX_EST, AX_VENDOR, "field", "score − θ̃ of the listed variant (arena points)." FIELD_REF),
+    RR_("real_gain", F_DPTR, real_gain, AX_VENDOR, AX_NONE, "field", "θ̃_listed − θ̃_base (arena points; a difference of true scores, the same under either reference)"),
+    RR_("selection_on_noise", F_DPTR, selection, AX_VENDOR, AX_NONE, "field", "score_bt_style − θ̃_listed: selection on noise plus style the control misses (arena points)." FIELD_REF),
+    RR_("style_gain", F_DPTR, style, AX_VENDOR, AX_NONE, "field", "score_bt − score_bt_style of the listed variant (arena points)." FIELD_REF),
+    RR_("selection_on_noise_neutral", F_DPTR, selection_neutral, AX_VENDOR, AX_NONE, "field", "selection_on_noise in a style-neutral rerun of the same replicate (arena points; NaN unless leaderboard.neutral_rerun)." FIELD_REF),
+    RR_("score_inflation_anchor", F_DPTR, score_infl_anchor, AX_EST, AX_VENDOR, "anchor", "score − θ̃ of the listed variant (arena points)." ANCHOR_REF),
+    RR_("selection_on_noise_anchor", F_DPTR, selection_anchor, AX_VENDOR, AX_NONE, "anchor", "score_bt_style − θ̃_listed (arena points)." ANCHOR_REF),
+    RR_("style_gain_anchor", F_DPTR, style_anchor, AX_VENDOR, AX_NONE, "anchor", "score_bt − score_bt_style of the listed variant (arena points)." ANCHOR_REF),
+    RR_("selection_on_noise_neutral_anchor", F_DPTR, selection_neutral_anchor, AX_VENDOR, AX_NONE, "anchor", "selection_on_noise_anchor in a style-neutral rerun (arena points; NaN unless leaderboard.neutral_rerun)." ANCHOR_REF),
+    RR_("score_corrected", F_DPTR, score_corr, AX_EST, AX_VENDOR, "anchor", "selection-corrected score of the listed variant (policy.selection_correction; arena points, anchored; NaN: none, or elo)"),
+    RR_("corrected_inflation", F_DPTR, corr_infl, AX_EST, AX_VENDOR, "field", "score_corrected − θ̃ of the listed variant (arena points)." FIELD_REF),
     R_("payoff", F_DPTR, payoff, AX_VENDOR, AX_NONE, "the vendor's game payoff: −displayed rank or field-relative score on game.board, minus its strategy's cost (payoff units; NaN without a game block)"),
     R_("provisional", F_IPTR, provisional, AX_VENDOR, AX_NONE, "1: the listed model is still provisional (policy.fresh_votes with fewer than policy.provisional_votes fresh votes after more than policy.provisional_min_variants variants)"),
     R_("kendall_tau", F_DARR, kendall, AX_EST, AX_NONE, "Kendall τ-b of score vs θ over shown models"),
     R_("spearman_rho", F_DARR, spearman, AX_EST, AX_NONE, "Spearman ρ of score vs θ over shown models"),
-    R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top 10 by θ that is in the top 10 by score"),
+    R_("topk_overlap", F_DARR, topk, AX_EST, AX_NONE, "share of the top k by θ that is in the top k by score, k = min(10, shown models / 2)"),
     R_("tie_share", F_DSCALAR, tie_share, AX_NONE, AX_NONE, "share of final-leaderboard votes that are ties (either kind)"),
     R_("bothbad_share", F_DSCALAR, bothbad_share, AX_NONE, AX_NONE, "share of ties that are 'tie (bothbad)'"),
-    R_("fit_status", F_IARR, fit_status, AX_EST, AX_NONE, "0 fitted; 1 the final fit had no finite MLE or did not converge (values NaN); 2 the selection fit failed (whole replicate NaN)"),
+    R_("fit_status", F_IARR, fit_status, AX_EST, AX_NONE, "0 fitted; 1 the final fit failed (values NaN); 2 the selection fit failed (whole replicate NaN); 3 a fit (final, or the replicate's selection) had no finite MLE and was rated with the fallback ridge (values finite)"),
 };
 #define N_RESULTS (sizeof results / sizeof results[0])
 
@@ -84,51 +95,67 @@ enum {
     S_RELEASED_RANK_Q95, S_TRUE_RANK_MED, S_TRUE_RANK_Q05, S_TRUE_RANK_Q95, S_REAL_GAIN,
     S_SELECTION, S_STYLE, S_SELECTION_NEUTRAL, S_SHARE, S_SHARE_LO, S_SHARE_HI, S_KENDALL,
     S_SPEARMAN, S_GAMMA, S_TIE, S_BOTHBAD, S_FAILURES, S_SCORE_MEAN, S_RANK_MED,
-    S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, S_CORR_INFL_MEAN, S_CORR_INFL_SE, S_PAYOFF_MEAN,
-    S_PAYOFF_SE, S_DISP_RANK_MED, N_SUMMARY
+    S_TRUE_SCORE_MEAN, S_TRUE_RANK_MODEL_MED, S_FIELD_OFFSET, S_SCORE_INFL_MEAN_A,
+    S_SCORE_INFL_SE_A, S_SELECTION_A, S_STYLE_A, S_SELECTION_NEUTRAL_A, S_SHARE_A, S_SHARE_LO_A,
+    S_SHARE_HI_A, S_STYLE_SE, S_STYLE_SE_A, S_STYLED, S_RIDGE_FITS, S_CORR_INFL_MEAN,
+    S_CORR_INFL_SE, S_PAYOFF_MEAN, S_PAYOFF_SE, S_DISP_RANK_MED, N_SUMMARY
 };
 
 typedef struct {
     const char *name, *desc;
     int ax[2];
+    const char *ref; /* score measures: attribute `reference` ("field", "anchor") */
 } summary_spec;
 
 static const summary_spec summaries[N_SUMMARY] = {
-    [S_SCORE_INFL_MEAN] = {"score_inflation_mean", "mean over replicates of score − θ̃ of the listed variant (arena points)", {AX_EST, AX_VENDOR}},
-    [S_SCORE_INFL_SE] = {"score_inflation_se", "standard error of score_inflation_mean (arena points)", {AX_EST, AX_VENDOR}},
+    [S_SCORE_INFL_MEAN] = {"score_inflation_mean", "mean over replicates of score − θ̃ of the listed variant (arena points)." FIELD_REF, {AX_EST, AX_VENDOR}, "field"},
+    [S_SCORE_INFL_SE] = {"score_inflation_se", "standard error of score_inflation_mean: sd / √(replicates with a finite value) (arena points)", {AX_EST, AX_VENDOR}, "field"},
     [S_RANK_INFL_MEAN] = {"rank_inflation_mean", "mean of true rank − leaderboard rank of the listed variant (ranks)", {AX_EST, AX_VENDOR}},
     [S_LISTED_RANK_MED] = {"listed_rank_median", "median leaderboard rank of the listed variant", {AX_EST, AX_VENDOR}},
     [S_LISTED_RANK_Q05] = {"listed_rank_q05", "5% quantile of the listed variant's rank", {AX_EST, AX_VENDOR}},
     [S_LISTED_RANK_Q95] = {"listed_rank_q95", "95% quantile of the listed variant's rank", {AX_EST, AX_VENDOR}},
-    [S_LISTED_SCORE_MEAN] = {"listed_score_mean", "mean score of the listed variant (arena points)", {AX_EST, AX_VENDOR}},
+    [S_LISTED_SCORE_MEAN] = {"listed_score_mean", "mean score of the listed variant (arena points, anchored)", {AX_EST, AX_VENDOR}, "anchor"},
     [S_RELEASED_RANK_MED] = {"released_rank_median", "median rank of the released model (NaN: none released)", {AX_EST, AX_VENDOR}},
     [S_RELEASED_RANK_Q05] = {"released_rank_q05", "5% quantile of the released model's rank", {AX_EST, AX_VENDOR}},
     [S_RELEASED_RANK_Q95] = {"released_rank_q95", "95% quantile of the released model's rank", {AX_EST, AX_VENDOR}},
     [S_TRUE_RANK_MED] = {"true_rank_median", "median true rank (by θ̃) of the listed variant", {AX_VENDOR, AX_NONE}},
     [S_TRUE_RANK_Q05] = {"true_rank_q05", "5% quantile of the listed variant's true rank", {AX_VENDOR, AX_NONE}},
     [S_TRUE_RANK_Q95] = {"true_rank_q95", "95% quantile of the listed variant's true rank", {AX_VENDOR, AX_NONE}},
-    [S_REAL_GAIN] = {"real_gain_mean", "mean θ̃_listed − θ̃_base (arena points)", {AX_VENDOR, AX_NONE}},
-    [S_SELECTION] = {"selection_on_noise_mean", "mean score_bt_style − θ̃_listed (arena points)", {AX_VENDOR, AX_NONE}},
-    [S_STYLE] = {"style_gain_mean", "mean score_bt − score_bt_style of the listed variant (arena points)", {AX_VENDOR, AX_NONE}},
-    [S_SELECTION_NEUTRAL] = {"selection_on_noise_neutral_mean", "mean selection_on_noise of style-neutral reruns (arena points)", {AX_VENDOR, AX_NONE}},
-    [S_SHARE] = {"share_removed", "share of score inflation removed by style control: 1 − mean(infl_bt_style)/mean(infl_bt)", {AX_VENDOR, AX_NONE}},
-    [S_SHARE_LO] = {"share_removed_ci_lo", "lower 95% bound of share_removed (delta method over replicates)", {AX_VENDOR, AX_NONE}},
-    [S_SHARE_HI] = {"share_removed_ci_hi", "upper 95% bound of share_removed", {AX_VENDOR, AX_NONE}},
+    [S_REAL_GAIN] = {"real_gain_mean", "mean θ̃_listed − θ̃_base (arena points; the same under either reference)", {AX_VENDOR, AX_NONE}, "field"},
+    [S_SELECTION] = {"selection_on_noise_mean", "mean score_bt_style − θ̃_listed (arena points)." FIELD_REF, {AX_VENDOR, AX_NONE}, "field"},
+    [S_STYLE] = {"style_gain_mean", "mean score_bt − score_bt_style of the listed variant (arena points)." FIELD_REF, {AX_VENDOR, AX_NONE}, "field"},
+    [S_SELECTION_NEUTRAL] = {"selection_on_noise_neutral_mean", "mean selection_on_noise of style-neutral reruns (arena points)." FIELD_REF, {AX_VENDOR, AX_NONE}, "field"},
+    [S_SHARE] = {"share_removed", "share of score inflation removed by style control: 1 − mean(infl_bt_style)/mean(infl_bt), both field-relative", {AX_VENDOR, AX_NONE}, "field"},
+    [S_SHARE_LO] = {"share_removed_ci_lo", "lower 95% bound of share_removed (delta method over replicates)", {AX_VENDOR, AX_NONE}, "field"},
+    [S_SHARE_HI] = {"share_removed_ci_hi", "upper 95% bound of share_removed", {AX_VENDOR, AX_NONE}, "field"},
     [S_KENDALL] = {"kendall_tau_mean", "mean Kendall τ-b of score vs θ", {AX_EST, AX_NONE}},
     [S_SPEARMAN] = {"spearman_rho_mean", "mean Spearman ρ of score vs θ", {AX_EST, AX_NONE}},
     [S_GAMMA] = {"gamma_mean", "mean fitted style coefficient (log-odds per sd)", {AX_FEAT, AX_NONE}},
     [S_TIE] = {"tie_share_mean", "mean share of ties among final votes", {AX_NONE, AX_NONE}},
     [S_BOTHBAD] = {"bothbad_share_mean", "mean share of bothbad among ties", {AX_NONE, AX_NONE}},
-    [S_SCORE_MEAN] = {"score_mean", "mean score of each model slot (arena points)", {AX_EST, AX_MODEL}},
+    [S_SCORE_MEAN] = {"score_mean", "mean score of each model slot (arena points, anchored)", {AX_EST, AX_MODEL}, "anchor"},
     [S_RANK_MED] = {"rank_median", "median leaderboard rank of each model slot", {AX_EST, AX_MODEL}},
-    [S_TRUE_SCORE_MEAN] = {"true_score_mean", "mean θ̃ of each model slot (arena points)", {AX_MODEL, AX_NONE}},
+    [S_TRUE_SCORE_MEAN] = {"true_score_mean", "mean θ̃ of each model slot (arena points, anchored)", {AX_MODEL, AX_NONE}, "anchor"},
     [S_TRUE_RANK_MODEL_MED] = {"true_rank_model_median", "median true rank (by θ̃) of each model slot", {AX_MODEL, AX_NONE}},
-    [S_CORR_INFL_MEAN] = {"corrected_inflation_mean", "mean over replicates of score_corrected − θ̃ of the listed variant (arena points)", {AX_EST, AX_VENDOR}},
-    [S_CORR_INFL_SE] = {"corrected_inflation_se", "standard error of corrected_inflation_mean (arena points)", {AX_EST, AX_VENDOR}},
+    [S_FIELD_OFFSET] = {"field_offset_mean", "mean over replicates of field_offset, the median of score − θ̃ over public models (arena points)", {AX_EST, AX_NONE}, "anchor"},
+    [S_SCORE_INFL_MEAN_A] = {"score_inflation_mean_anchor", "mean over replicates of score − θ̃ of the listed variant (arena points)." ANCHOR_REF, {AX_EST, AX_VENDOR}, "anchor"},
+    [S_SCORE_INFL_SE_A] = {"score_inflation_se_anchor", "standard error of score_inflation_mean_anchor: sd / √(replicates with a finite value) (arena points)", {AX_EST, AX_VENDOR}, "anchor"},
+    [S_SELECTION_A] = {"selection_on_noise_mean_anchor", "mean score_bt_style − θ̃_listed (arena points)." ANCHOR_REF, {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_STYLE_A] = {"style_gain_mean_anchor", "mean score_bt − score_bt_style of the listed variant (arena points)." ANCHOR_REF, {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_SELECTION_NEUTRAL_A] = {"selection_on_noise_neutral_mean_anchor", "mean selection_on_noise_anchor of style-neutral reruns (arena points)." ANCHOR_REF, {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_SHARE_A] = {"share_removed_anchor", "1 − mean(infl_bt_style)/mean(infl_bt), both relative to the anchor", {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_SHARE_LO_A] = {"share_removed_ci_lo_anchor", "lower 95% bound of share_removed_anchor (delta method)", {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_SHARE_HI_A] = {"share_removed_ci_hi_anchor", "upper 95% bound of share_removed_anchor", {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_STYLE_SE] = {"style_gain_se", "standard error of style_gain_mean: sd / √(replicates with a finite value) (arena points)", {AX_VENDOR, AX_NONE}, "field"},
+    [S_STYLE_SE_A] = {"style_gain_se_anchor", "standard error of style_gain_mean_anchor (arena points)", {AX_VENDOR, AX_NONE}, "anchor"},
+    [S_STYLED] = {"styled_variants", "variants of the vendor with a tuned style that differs from its base style (0: no tuned style)", {AX_VENDOR, AX_NONE}, NULL},
+    [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status 1 or 2; left out of every summary)", {AX_EST, AX_NONE}},
+    [S_RIDGE_FITS] = {"ridge_fits", "replicates rated with the fallback ridge because a fit had no finite MLE (fit_status 3; kept in the summaries)", {AX_EST, AX_NONE}},
+    [S_CORR_INFL_MEAN] = {"corrected_inflation_mean", "mean over replicates of score_corrected − θ̃ of the listed variant (arena points)." FIELD_REF, {AX_EST, AX_VENDOR}, "field"},
+    [S_CORR_INFL_SE] = {"corrected_inflation_se", "standard error of corrected_inflation_mean (arena points)", {AX_EST, AX_VENDOR}, "field"},
     [S_DISP_RANK_MED] = {"listed_displayed_rank_median", "median displayed rank (1 + #{j: lower_j > upper_i}) of the listed variant", {AX_EST, AX_VENDOR}},
     [S_PAYOFF_MEAN] = {"payoff_mean", "mean game payoff of the vendor over replicates (payoff units; NaN without a game block)", {AX_VENDOR, AX_NONE}},
-    [S_PAYOFF_SE] = {"payoff_se", "standard error of payoff_mean (sd / √replicates)", {AX_VENDOR, AX_NONE}},
-    [S_FAILURES] = {"fit_failures", "replicates whose fit of this estimator failed (fit_status ≠ 0; left out of every summary)", {AX_EST, AX_NONE}},
+    [S_PAYOFF_SE] = {"payoff_se", "standard error of payoff_mean (sd / √(replicates with a finite value))", {AX_VENDOR, AX_NONE}},
 };
 
 /* ---- small HDF5 helpers ------------------------------------------------- */
@@ -580,7 +607,7 @@ static hsize_t trail_len(const output *o, const int ax[2])
 }
 
 static int create_dataset(output *o, const char *path, hid_t type, int per_rep, const int ax[2],
-                          const char *desc)
+                          const char *desc, const char *ref)
 {
     hsize_t dims[4], chunk[4];
     char dimstr[96];
@@ -610,6 +637,12 @@ static int create_dataset(output *o, const char *path, hid_t type, int per_rep, 
     if (!rc) {
         o->data = util_realloc(o->data, (o->n_data + 1) * sizeof *o->data);
         o->data[o->n_data++] = util_strdup(path);
+    }
+    if (!rc && ref) { /* score measures say what they are measured against */
+        hid_t d = H5Dopen2(o->file, path, H5P_DEFAULT);
+        rc = d < 0 || set_str_attr(d, "reference", ref) < 0 ? -1 : 0;
+        if (d >= 0)
+            H5Dclose(d);
     }
     return rc;
 }
@@ -889,11 +922,12 @@ static output *create(const char *path, const config *c, const arena_scenario *s
         const result_spec *r = &results[k];
         snprintf(p, sizeof p, "/results/%s", r->name);
         rc |= create_dataset(o, p, (r->field == F_IPTR || r->field == F_IARR) ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, 1,
-                             r->ax, r->desc);
+                             r->ax, r->desc, r->ref);
     }
     for (int k = 0; k < N_SUMMARY && !rc; k++) {
         snprintf(p, sizeof p, "/summary/%s", summaries[k].name);
-        rc |= create_dataset(o, p, H5T_NATIVE_DOUBLE, 0, summaries[k].ax, summaries[k].desc);
+        rc |= create_dataset(o, p, H5T_NATIVE_DOUBLE, 0, summaries[k].ax, summaries[k].desc,
+                             summaries[k].ref);
     }
     o->c = NULL;
     if (rc || H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0) {
@@ -1000,6 +1034,13 @@ static double quant(output *o, const double *x, int R, double q)
     return metrics_quantile(x, (size_t)R, 1, q, o->scratch + 2 * (size_t)R);
 }
 
+/* Standard error of the mean over the replicates with a finite value. */
+static double se_of_mean(const double *x, int R)
+{
+    double m = finite_count(x, R);
+    return m > 0 ? metrics_sd(x, (size_t)R, 1) / sqrt(m) : NAN;
+}
+
 static void summarise_est_vendor(output *o, const arena_scenario *s, const arena_result *res, int R,
                                  double *out[N_SUMMARY])
 {
@@ -1010,7 +1051,10 @@ static void summarise_est_vendor(output *o, const arena_scenario *s, const arena
             size_t ml = (size_t)est * (size_t)S + (size_t)(s->p->n_models + 2 * g);
             double *x = gather(o, res, R, offsetof(arena_result, score_infl), q, 0);
             out[S_SCORE_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
-            out[S_SCORE_INFL_SE][q] = metrics_sd(x, (size_t)R, 1) / sqrt((double)R);
+            out[S_SCORE_INFL_SE][q] = se_of_mean(x, R);
+            x = gather(o, res, R, offsetof(arena_result, score_infl_anchor), q, 0);
+            out[S_SCORE_INFL_MEAN_A][q] = metrics_mean(x, (size_t)R, 1);
+            out[S_SCORE_INFL_SE_A][q] = se_of_mean(x, R);
             x = gather(o, res, R, offsetof(arena_result, corr_infl), q, 0);
             out[S_CORR_INFL_MEAN][q] = metrics_mean(x, (size_t)R, 1);
             out[S_CORR_INFL_SE][q] = metrics_sd(x, (size_t)R, 1) / sqrt(finite_count(x, R));
@@ -1037,11 +1081,30 @@ static void summarise_est_vendor(output *o, const arena_scenario *s, const arena
         }
 }
 
+/* share removed = 1 − mean(infl_style)/mean(infl_raw), with its delta-method CI */
+static void share_removed(output *o, const arena_result *res, int R, size_t off, int G, int g,
+                          double *share, double *lo, double *hi)
+{
+    double z = gsl_cdf_ugaussian_Pinv(0.975);
+    double *raw = o->scratch + 2 * (size_t)R; /* R entries */
+    double *sty = gather(o, res, R, off, (size_t)EST_BT_STYLE * (size_t)G + (size_t)g, 0);
+    for (int k = 0; k < R; k++)
+        raw[k] = (*(double *const *)((const char *)&res[k] + off))[(size_t)EST_BT * (size_t)G + (size_t)g];
+    double se, ratio = metrics_ratio_of_means(sty, raw, (size_t)R, 1, &se);
+    *share = 1.0 - ratio;
+    *lo = 1.0 - ratio - z * se;
+    *hi = 1.0 - ratio + z * se;
+}
+
+static double mean_of(output *o, const arena_result *res, int R, size_t off, int g)
+{
+    return metrics_mean(gather(o, res, R, off, (size_t)g, 0), (size_t)R, 1);
+}
+
 static void summarise_vendor(output *o, const arena_scenario *s, const arena_result *res, int R,
                              double *out[N_SUMMARY])
 {
     const int G = s->p->n_gaming;
-    double z = gsl_cdf_ugaussian_Pinv(0.975);
     for (int g = 0; g < G; g++) {
         size_t ml = (size_t)(s->p->n_models + 2 * g);
         double *x = gather(o, res, R, offsetof(arena_result, true_rank), ml, 1);
@@ -1050,22 +1113,27 @@ static void summarise_vendor(output *o, const arena_scenario *s, const arena_res
         out[S_TRUE_RANK_MED][g] = quant(o, x, R, 0.5);
         out[S_TRUE_RANK_Q05][g] = quant(o, x, R, 0.05);
         out[S_TRUE_RANK_Q95][g] = quant(o, x, R, 0.95);
-        out[S_REAL_GAIN][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, real_gain), (size_t)g, 0), (size_t)R, 1);
-        out[S_SELECTION][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, selection), (size_t)g, 0), (size_t)R, 1);
-        out[S_STYLE][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, style), (size_t)g, 0), (size_t)R, 1);
+        out[S_REAL_GAIN][g] = mean_of(o, res, R, offsetof(arena_result, real_gain), g);
+        out[S_SELECTION][g] = mean_of(o, res, R, offsetof(arena_result, selection), g);
+        out[S_STYLE][g] = mean_of(o, res, R, offsetof(arena_result, style), g);
+        out[S_STYLE_SE][g] = se_of_mean(gather(o, res, R, offsetof(arena_result, style), (size_t)g, 0), R);
+        out[S_STYLE_SE_A][g] = se_of_mean(gather(o, res, R, offsetof(arena_result, style_anchor), (size_t)g, 0), R);
+        const params_gaming *v = &s->p->gaming[g];
+        int differs = 0;
+        for (int f = 0; f < FEAT_N; f++)
+            differs |= v->tuned_style.mean[f] != v->base_style.mean[f];
+        out[S_STYLED][g] = differs ? v->n_styled : 0;
+        out[S_SELECTION_NEUTRAL][g] = mean_of(o, res, R, offsetof(arena_result, selection_neutral), g);
+        out[S_SELECTION_A][g] = mean_of(o, res, R, offsetof(arena_result, selection_anchor), g);
+        out[S_STYLE_A][g] = mean_of(o, res, R, offsetof(arena_result, style_anchor), g);
+        out[S_SELECTION_NEUTRAL_A][g] = mean_of(o, res, R, offsetof(arena_result, selection_neutral_anchor), g);
+        share_removed(o, res, R, offsetof(arena_result, score_infl), G, g, &out[S_SHARE][g],
+                      &out[S_SHARE_LO][g], &out[S_SHARE_HI][g]);
+        share_removed(o, res, R, offsetof(arena_result, score_infl_anchor), G, g,
+                      &out[S_SHARE_A][g], &out[S_SHARE_LO_A][g], &out[S_SHARE_HI_A][g]);
         double *pay = gather(o, res, R, offsetof(arena_result, payoff), (size_t)g, 0);
         out[S_PAYOFF_MEAN][g] = metrics_mean(pay, (size_t)R, 1);
         out[S_PAYOFF_SE][g] = metrics_sd(pay, (size_t)R, 1) / sqrt(finite_count(pay, R));
-        out[S_SELECTION_NEUTRAL][g] = metrics_mean(gather(o, res, R, offsetof(arena_result, selection_neutral), (size_t)g, 0), (size_t)R, 1);
-        /* share removed = 1 − mean(infl_style)/mean(infl_raw) */
-        double *raw = o->scratch + 2 * (size_t)R; /* R entries */
-        double *sty = gather(o, res, R, offsetof(arena_result, score_infl), (size_t)EST_BT_STYLE * (size_t)G + (size_t)g, 0);
-        for (int k = 0; k < R; k++)
-            raw[k] = res[k].score_infl[(size_t)EST_BT * (size_t)G + (size_t)g];
-        double se, ratio = metrics_ratio_of_means(sty, raw, (size_t)R, 1, &se);
-        out[S_SHARE][g] = 1.0 - ratio;
-        out[S_SHARE_LO][g] = 1.0 - ratio - z * se;
-        out[S_SHARE_HI][g] = 1.0 - ratio + z * se;
     }
 }
 
@@ -1079,9 +1147,16 @@ static void summarise_global(output *o, const arena_result *res, int R, double *
         for (int k = 0; k < R; k++)
             x[k] = res[k].spearman[est];
         out[S_SPEARMAN][est] = metrics_mean(x, (size_t)R, 1);
-        out[S_FAILURES][est] = 0;
         for (int k = 0; k < R; k++)
-            out[S_FAILURES][est] += res[k].fit_status[est] != ARENA_FIT_OK;
+            x[k] = res[k].field_offset[est];
+        out[S_FIELD_OFFSET][est] = metrics_mean(x, (size_t)R, 1);
+        out[S_FAILURES][est] = 0;
+        out[S_RIDGE_FITS][est] = 0;
+        for (int k = 0; k < R; k++) {
+            out[S_FAILURES][est] += res[k].fit_status[est] == ARENA_FIT_FAILED ||
+                                    res[k].fit_status[est] == ARENA_FIT_SELECTION_FAILED;
+            out[S_RIDGE_FITS][est] += res[k].fit_status[est] == ARENA_FIT_RIDGE;
+        }
     }
     double *x = o->scratch + (size_t)R;
     for (int f = 0; f < FEAT_N; f++) {

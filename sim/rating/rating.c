@@ -383,15 +383,32 @@ static double bt_pass(const rating_table *t, const double *r, double *g, gsl_mat
     return loss;
 }
 
-int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
-                  double *r, double *cov, util_err *err)
+/* ½·ridge·‖r‖², and its gradient and Hessian added to g, h (when g != NULL). */
+static double bt_ridge(const double *r, int n, double ridge, double *g, gsl_matrix *h)
+{
+    double pen = 0;
+    if (!(ridge > 0))
+        return 0;
+    for (int i = 0; i < n; i++) {
+        pen += 0.5 * ridge * r[i] * r[i];
+        if (g) {
+            g[i] += ridge * r[i];
+            h->data[(size_t)i * h->tda + (size_t)i] += ridge;
+        }
+    }
+    return pen;
+}
+
+static int bt_fit_core(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                       double ridge, double *r, double *cov, util_err *err)
 {
     int n = t->n, rc = UTIL_OK, it;
     double tol = (o && o->tol > 0) ? o->tol : 1e-10;
     int max_iter = (o && o->max_iter > 0) ? o->max_iter : 100;
+    size_t pin = ridge > 0 ? 0 : 1; /* the ridge fixes the level of r */
     if (w->n != n)
         return util_err_set(err, UTIL_ERUNTIME, "rating_bt_fit: workspace for %d models, table has %d", w->n, n);
-    rc = exist_check(t, &w->ex, err);
+    rc = ridge > 0 ? UTIL_OK : exist_check(t, &w->ex, err);
     if (rc)
         return rc;
     gsl_matrix_view hv = gsl_matrix_submatrix(w->h, 0, 0, (size_t)n, (size_t)n);
@@ -403,11 +420,12 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         total += t->cell[k];
     double thr = tol * fmax(1.0, total);
     memset(w->r, 0, (size_t)n * sizeof(double));
-    double loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+    double loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0) +
+                  bt_ridge(w->r, n, ridge, gv.vector.data, &hv.matrix);
     for (it = 0; it < max_iter; it++) {
         if (max_abs(gv.vector.data, (size_t)n) <= thr)
             break;
-        if (newton_step(&hv.matrix, &gv.vector, &fv.matrix, &dv.vector, 1)) {
+        if (newton_step(&hv.matrix, &gv.vector, &fv.matrix, &dv.vector, pin)) {
             rc = util_err_set(err, UTIL_ERUNTIME, "bt: Newton system not positive definite at iteration %d", it);
             goto out;
         }
@@ -416,7 +434,7 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
             for (int i = 0; i < n; i++)
                 w->rnew[i] = w->r[i] + step * dv.vector.data[i];
-            lnew = bt_pass(t, w->rnew, NULL, NULL, 0);
+            lnew = bt_pass(t, w->rnew, NULL, NULL, 0) + bt_ridge(w->rnew, n, ridge, NULL, NULL);
             if (lnew <= loss + 1e-12 * fabs(loss))
                 break;
         }
@@ -425,7 +443,8 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
             goto out;
         }
         memcpy(w->r, w->rnew, (size_t)n * sizeof(double));
-        loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0);
+        loss = bt_pass(t, w->r, gv.vector.data, &hv.matrix, 0) +
+               bt_ridge(w->r, n, ridge, gv.vector.data, &hv.matrix);
     }
     if (it == max_iter) {
         rc = util_err_set(err, UTIL_ERUNTIME, "bt: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",
@@ -438,11 +457,23 @@ int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts 
         gsl_matrix_view g2 = gsl_matrix_submatrix(w->g2, 0, 0, (size_t)n, (size_t)n);
         gsl_matrix_view tv = gsl_matrix_submatrix(w->tmp, 0, 0, (size_t)n, (size_t)n);
         bt_pass(t, w->r, w->rnew, &g2.matrix, 2);
-        if (sandwich(&hv.matrix, &g2.matrix, (size_t)n, &fv.matrix, &tv.matrix, cov))
+        if (sandwich(&hv.matrix, &g2.matrix, pin ? (size_t)n : 0, &fv.matrix, &tv.matrix, cov))
             rc = util_err_set(err, UTIL_ERUNTIME, "bt: sandwich covariance failed (singular Hessian)");
     }
 out:
     return rc;
+}
+
+int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                  double *r, double *cov, util_err *err)
+{
+    return bt_fit_core(t, w, o, 0, r, cov, err);
+}
+
+int rating_bt_fit_ridge(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                        double ridge, double *r, double *cov, util_err *err)
+{
+    return bt_fit_core(t, w, o, ridge > 0 ? ridge : 0, r, cov, err);
 }
 
 /* ---- Rows ------------------------------------------------------------------ */
@@ -513,6 +544,8 @@ struct rating_style_ws {
     gsl_vector *grad, *delta;
     rating_table *tab;    /* for the existence check of unpenalised r */
     exist_ws ex;
+    double *pw;           /* arena_rank: per-row pair weights (mean 1), or NULL */
+    size_t pw_cap;
 };
 
 static void slots_ensure(rating_style_ws *w, int k)
@@ -573,6 +606,7 @@ void rating_style_ws_free(rating_style_ws *w)
     gsl_vector_free(w->delta);
     rating_table_free(w->tab);
     exist_free(&w->ex);
+    free(w->pw);
     free(w);
 }
 
@@ -602,7 +636,8 @@ static int style_zscore(const rating_rows *rows, rating_style_ws *w, util_err *e
 
 typedef struct {
     const rating_rows *rows;
-    const double *wt;
+    const double *wt;     /* frequency weights (bootstrap) or NULL */
+    const double *pw;     /* importance weights (arena_rank pairs) or NULL */
     const double *theta;
     const double *mu, *isd;
     int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products),
@@ -625,7 +660,7 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
         memset(h, 0, p * p * sizeof *h);
     }
     for (size_t i = lo; i < hi; i++) {
-        double wt = c->wt ? c->wt[i] : 1.0;
+        double fw = c->wt ? c->wt[i] : 1.0, iw = c->pw ? c->pw[i] : 1.0, wt = fw * iw;
         if (wt == 0)
             continue;
         size_t a = (size_t)R->a[i], b = (size_t)R->b[i];
@@ -645,7 +680,7 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
         if (c->mode == 1)
             continue;
         double res = wt * (prob - y);
-        double hh = c->mode == 2 ? wt * (prob - y) * (prob - y) : wt * prob * (1.0 - prob);
+        double hh = c->mode == 2 ? fw * (iw * (prob - y)) * (iw * (prob - y)) : wt * prob * (1.0 - prob);
         g[a] += L * res;
         g[b] -= L * res;
         h[a * p + a] += L2 * hh;
@@ -758,10 +793,67 @@ static int style_exist(const rating_rows *rows, const double *wt, rating_style_w
     return exist_check(w->tab, &w->ex, err);
 }
 
+/* arena_rank's row weights (lmarena arena-rank, contextual BT): each row
+ * 1/max(n_pair, 50), n_pair the rows of its unordered pair over all rows,
+ * then normalised to mean 1. Fixed from the full data, like the z-scoring. */
+#define ARENA_RANK_MIN_PAIR 50.0
+static void arena_rank_weights(const rating_rows *rows, rating_style_ws *w)
+{
+    if (rows->n > w->pw_cap) {
+        w->pw = util_realloc(w->pw, rows->n * sizeof(double));
+        w->pw_cap = rows->n;
+    }
+    rating_table_clear(w->tab);
+    for (size_t i = 0; i < rows->n; i++)
+        rating_table_add(w->tab, rows->a[i], rows->b[i], RATING_A_WINS, 1.0);
+    double sum = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        int a = rows->a[i], b = rows->b[i];
+        const double *c = w->tab->cell + 4 * rating_pair_index(rows->n_models, a < b ? a : b, a < b ? b : a);
+        double cnt = c[0] + c[1] + c[2] + c[3]; /* the side decides the cell */
+        w->pw[i] = 1.0 / fmax(cnt, ARENA_RANK_MIN_PAIR);
+        sum += w->pw[i];
+    }
+    for (size_t i = 0; i < rows->n; i++)
+        w->pw[i] *= (double)rows->n / sum;
+}
+
+/* arena-rank's sandwich. In its units (natural-log ratings ρ = ln10·r, mean
+ * loss over nobs rows): H = (1/nobs) Σ w p(1−p) x xᵀ + 1e-5·I — the
+ * unpenalised Hessian plus a ridge —, G = (1/nobs) Σ (w (y − p))² x xᵀ −
+ * (1/nobs) (0, γ)(0, γ)ᵀ, cov = H⁻¹ G H⁻¹ / nobs. Here in r units: the
+ * ridge becomes 1e-5·ln10² on the rating diagonal. Needs c->theta at the
+ * optimum; overwrites w->h, w->g2. */
+#define ARENA_RANK_HESSIAN_RIDGE 1e-5
+static int arena_rank_sandwich(rating_style_ws *w, style_ctx *c, int threads, double nobs,
+                               double *cov)
+{
+    size_t p = w->p, n = (size_t)w->n;
+    double *h = w->h->data, *g2 = w->g2->data;
+    c->mode = 0;
+    style_pass(c, w, threads, w->g, h);
+    c->mode = 2;
+    style_pass(c, w, threads, w->g, g2);
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < p; j++) {
+            h[i * p + j] /= nobs;
+            g2[i * p + j] /= nobs;
+            if (i >= n && j >= n)
+                g2[i * p + j] -= c->theta[i] * c->theta[j] / nobs;
+        }
+    for (size_t i = 0; i < p; i++)
+        h[i * p + i] += ARENA_RANK_HESSIAN_RIDGE * (i < n ? RATING_LN10 * RATING_LN10 : 1.0);
+    if (sandwich(w->h, w->g2, 0, w->fac, w->tmp, cov))
+        return -1;
+    for (size_t k = 0; k < p * p; k++)
+        cov[k] /= nobs;
+    return 0;
+}
+
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
-                          const rating_style_opts *o, const double *init, int z_ready,
-                          double *r, double *gamma, double *cov, util_err *err)
+                          const rating_style_opts *o, double ridge, const double *init,
+                          int z_ready, double *r, double *gamma, double *cov, util_err *err)
 {
     static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
     if (!o)
@@ -778,12 +870,16 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     for (size_t i = 0; i < rows->n; i++)
         wsum += wt ? wt[i] : 1.0;
     rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
-    if (!rc && o->penalty != PENALTY_FASTCHAT)
+    if (!rc && !z_ready && o->penalty == PENALTY_ARENA_RANK)
+        arena_rank_weights(rows, w);
+    if (!rc && o->penalty != PENALTY_FASTCHAT && !(ridge > 0))
         rc = style_exist(rows, wt, w, err);
     if (rc)
         return rc;
     style_lambdas(o->penalty, wsum, &lr, &lg);
-    pin = o->penalty == PENALTY_FASTCHAT ? 0 : 1;
+    if (ridge > 0)
+        lr += 0.5 * ridge;
+    pin = lr > 0 ? 0 : 1;
     slots_ensure(w, style_wave(rows->n, p, threads));
     if (init)
         memcpy(w->theta, init, p * sizeof(double));
@@ -796,7 +892,8 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
      * or rounding at the optimum) are the losses computed (mode 1 passes) and
      * compared as before; the accepted steps are the same as with a loss per
      * pass, without evaluating the loss at every point. */
-    style_ctx c = {rows, wt, w->theta, w->mu, w->isd, 3}, cl = c;
+    const double *pw = o->penalty == PENALTY_ARENA_RANK ? w->pw : NULL;
+    style_ctx c = {rows, wt, pw, w->theta, w->mu, w->isd, 3}, cl = c;
     cl.mode = 1;
     double *g = w->grad->data, *h = w->h->data, thr = tol * fmax(1.0, wsum);
     double loss = NAN; /* at w->theta, computed on demand */
@@ -843,7 +940,10 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     memcpy(r, w->theta, (size_t)n * sizeof(double));
     if (gamma && F > 0)
         memcpy(gamma, w->theta + n, (size_t)F * sizeof(double));
-    if (cov) {
+    if (cov && o->penalty == PENALTY_ARENA_RANK) {
+        if (arena_rank_sandwich(w, &c, threads, wsum, cov))
+            return util_err_set(err, UTIL_ERUNTIME, "bt_style: sandwich covariance failed (singular Hessian)");
+    } else if (cov) {
         c.mode = 2;
         style_pass(&c, w, threads, w->tnew, w->g2->data);
         if (sandwich(w->h, w->g2, pin ? (size_t)n : 0, w->fac, w->tmp, cov))
@@ -856,7 +956,14 @@ int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err)
 {
-    return style_fit_core(rows, weights, w, o, NULL, 0, r, gamma, cov, err);
+    return style_fit_core(rows, weights, w, o, 0, NULL, 0, r, gamma, cov, err);
+}
+
+int rating_style_fit_ridge(const rating_rows *rows, const double *weights,
+                           rating_style_ws *w, const rating_style_opts *o, double ridge,
+                           double *r, double *gamma, double *cov, util_err *err)
+{
+    return style_fit_core(rows, weights, w, o, ridge > 0 ? ridge : 0, NULL, 0, r, gamma, cov, err);
 }
 
 void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out)
@@ -1088,7 +1195,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
                 wt[i] = (double)rng_poisson1(g); /* exact, one uniform, no exp */
-            codes[k] = style_fit_core(rows, wt, w, &o1, theta0, z_ready, th, th + n, NULL, &errs[k]);
+            codes[k] = style_fit_core(rows, wt, w, &o1, 0, theta0, z_ready, th, th + n, NULL, &errs[k]);
             z_ready = 1;
             if (!codes[k]) {
                 double *v = vals + (size_t)k * P;

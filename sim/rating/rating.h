@@ -67,6 +67,12 @@ void rating_bt_ws_free(rating_bt_ws *w);
  * UTIL_ERUNTIME when not converged. */
 int rating_bt_fit(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
                   double *r, double *cov, util_err *err);
+/* The same with loss += ½·ridge·‖r‖² (summed-NLL units, r in log10-odds),
+ * ridge > 0: it always has a finite answer (no existence check); cov from
+ * the penalised Hessian. For fits that must return a number whatever the
+ * data, as the arena's own do. */
+int rating_bt_fit_ridge(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
+                        double ridge, double *r, double *cov, util_err *err);
 
 /* ---- Per-battle rows (for bt_style and elo) ----------------------------- */
 
@@ -100,15 +106,23 @@ void rating_style_ws_free(rating_style_ws *w);
  * Loss, with p = σ(ln10·(r_a − r_b) + zᵀγ) and y = 1, 0, ½ (either tie):
  *   none:       Σ w·NLL                     (Σ r = 0 imposed)
  *   fastchat:   Σ w·NLL + 0.25·‖(r, γ)‖²    (FastChat's contextual BT)
- *   arena_rank: (Σ w·NLL)/Σw + 0.5·‖γ‖²     (Σ r = 0 imposed)
+ *   arena_rank: (Σ w·v·NLL)/Σw + 0.5·‖γ‖²   (Σ r = 0 imposed)
+ *     with lmarena arena-rank's row weights v = 1/max(n_pair, 50) normalised
+ *     to mean 1 (n_pair: rows of the row's unordered pair, over all rows)
  * z: the columns of rows->d z-scored with their unweighted population mean
  * and sd over all rows (a constant column → UTIL_EINPUT naming the feature
  * index). weights: NULL (all 1) or per row (bootstrap).
  * Out: r[n_models] (Σ r = 0), gamma[n_feat], cov ((n_models+n_feat)² or
- * NULL): sandwich covariance, r block in the centred parameterisation. */
+ * NULL): sandwich covariance, r block in the centred parameterisation; for
+ * arena_rank arena-rank's own: from the unpenalised Hessian plus a 1e-5
+ * ridge (natural-log units), with its L2 correction of the score covariance. */
 int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err);
+/* The same with ½·ridge·‖r‖² added to the loss (as rating_bt_fit_ridge). */
+int rating_style_fit_ridge(const rating_rows *rows, const double *weights,
+                           rating_style_ws *w, const rating_style_opts *o, double ridge,
+                           double *r, double *gamma, double *cov, util_err *err);
 
 /* The ratings block of a bt_style covariance: out[n_models²] (row-major) =
  * cov[i][j] for i, j < n_models, from the (n_models+n_feat)² matrix, ready

@@ -106,10 +106,17 @@ def penalised_fit(X, y, m, penalty):
     if penalty == "fastchat":
         lam[:] = 0.25
         free = np.arange(P)
-    else:  # arena_rank: mean NLL + 0.5‖γ‖², r0 pinned (the loss is shift-invariant in r)
+    else:  # arena_rank: weighted mean NLL + 0.5‖γ‖², r0 pinned (the loss is shift-invariant in r)
         lam[m:] = 0.5
         scale = 1.0 / n
         free = np.arange(1, P)
+    wt = np.ones(n)
+    if penalty == "arena_rank":  # row weight 1/max(n_pair, 50), normalised to mean 1
+        a, b = X[:, :m].argmax(axis=1), X[:, :m].argmin(axis=1)
+        _, inv, cnt = np.unique(np.minimum(a, b) * m + np.maximum(a, b), return_inverse=True,
+                                return_counts=True)
+        wt = 1.0 / np.maximum(cnt[inv], 50)
+        wt /= wt.mean()
 
     def full(t):
         th = np.zeros(P)
@@ -120,17 +127,17 @@ def penalised_fit(X, y, m, penalty):
         th = full(t)
         eta = X @ th
         nll = np.logaddexp(0, eta) - y * eta
-        return scale * nll.sum() + (lam * th * th).sum()
+        return scale * (wt * nll).sum() + (lam * th * th).sum()
 
     def grad(t):
         th = full(t)
         p = 1 / (1 + np.exp(-(X @ th)))
-        return (scale * (X.T @ (p - y)) + 2 * lam * th)[free]
+        return (scale * (X.T @ (wt * (p - y))) + 2 * lam * th)[free]
 
     def hess(t):
         th = full(t)
         p = 1 / (1 + np.exp(-(X @ th)))
-        H = scale * (X.T * (p * (1 - p))) @ X + np.diag(2 * lam)
+        H = scale * (X.T * (wt * p * (1 - p))) @ X + np.diag(2 * lam)
         return H[np.ix_(free, free)]
 
     res = minimize(f, np.zeros(len(free)), jac=grad, hess=hess, method="trust-exact",
