@@ -23,9 +23,13 @@ def compute(study):
     res = load(h5, "results")
     infl = res.score_inflation.sel(vendor="gamer")              # point, replicate, estimator
     gain = infl + res.real_gain.sel(vendor="gamer")             # listed score − θ̃_base
-    lo = res.ci_lo.sel(estimator="bt", model="gamer-base (listed)")
-    hi = res.ci_hi.sel(estimator="bt", model="gamer-base (listed)")
-    se_one = float(np.nanmean((hi - lo).values[res[TUNE].values == 0]) / (2 * Z95))
+    # SE of one variant's score relative to the field: the spread over
+    # replicates of the inflation of a single identical variant (N = 1). The
+    # CI of the listed score would overstate it: that CI is relative to the
+    # anchor, whose own noise is common to all N variants and so is not
+    # maximised over.
+    one = (res[TUNE].values == 0) & (res[NVAR].values == 1)
+    se_one = float(np.nanstd(infl.sel(estimator="bt").values[one], ddof=1))
     rows = []
     for p in range(res.sizes["point"]):
         tune, n = float(res[TUNE][p]), int(res[NVAR][p])

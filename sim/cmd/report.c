@@ -52,6 +52,39 @@ static const double *get(const report *r, const char *name, size_t p, size_t str
     return NULL;
 }
 
+/* Where dataset `name` of /summary comes from. Format-1 files (before the
+ * field reference, issue 13) stored anchor-relative inflation under the
+ * plain names and lack the later datasets: there the `_anchor` measures are
+ * read from the plain names, the field-relative ones are not known (NaN),
+ * and the later counts/se are NaN (shapes taken from a dataset like them). */
+static void legacy_source(int legacy, const char *name, char *path, size_t n, int *nan_fill)
+{
+    static const char *const field_only[] = {
+        "score_inflation_mean", "score_inflation_se", "selection_on_noise_mean", "style_gain_mean",
+        "share_removed", "share_removed_ci_lo", "share_removed_ci_hi",
+        "selection_on_noise_neutral_mean"};
+    static const char *const later[][2] = {{"style_gain_se", "style_gain_mean"},
+                                           {"styled_variants", "style_gain_mean"},
+                                           {"ridge_fits", "fit_failures"}};
+    size_t len = strlen(name), suf = strlen("_anchor");
+    *nan_fill = 0;
+    snprintf(path, n, "/summary/%s", name);
+    if (!legacy)
+        return;
+    if (len > suf && !strcmp(name + len - suf, "_anchor")) {
+        snprintf(path, n, "/summary/%.*s", (int)(len - suf), name);
+        return;
+    }
+    for (size_t k = 0; k < sizeof field_only / sizeof field_only[0]; k++)
+        if (!strcmp(name, field_only[k]))
+            *nan_fill = 1;
+    for (size_t k = 0; k < sizeof later / sizeof later[0]; k++)
+        if (!strcmp(name, later[k][0])) {
+            snprintf(path, n, "/summary/%s", later[k][1]);
+            *nan_fill = 1;
+        }
+}
+
 static int load(report *r, const char *path, util_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -73,12 +106,21 @@ static int load(report *r, const char *path, util_err *err)
     r->complete = util_malloc((r->n_points + 1) * sizeof(double));
     for (size_t p = 0; p < r->n_points; p++)
         r->complete[p] = output_reader_complete(r->in)[p];
+    int legacy = output_reader_format(r->in) < 2;
     for (size_t k = 0; k < N_NEEDED; k++) {
         char p[128];
-        snprintf(p, sizeof p, "/summary/%s", NEEDED[k]);
+        int nan_fill = 0;
+        legacy_source(legacy, NEEDED[k], p, sizeof p, &nan_fill);
         r->name[r->n] = NEEDED[k];
         if (!(r->d[r->n++] = output_reader_doubles(r->in, p, dims, &rank, err)))
             return UTIL_EINPUT;
+        if (nan_fill) {
+            size_t total = 1;
+            for (int q = 0; q < rank; q++)
+                total *= (size_t)dims[q];
+            for (size_t q = 0; q < total; q++)
+                r->d[r->n - 1][q] = NAN;
+        }
         if (dims[0] != r->n_points)
             return util_err_set(err, UTIL_EINPUT, "%s: dataset %s has %llu points, expected %zu",
                                 path, p, (unsigned long long)dims[0], r->n_points);

@@ -168,7 +168,11 @@ def test_format1_report_shows_the_stored_numbers():
     with h5py.File(FORMAT1, "r") as f:
         infl = f["/summary/score_inflation_mean"][0, :, 0]
         se = f["/summary/score_inflation_se"][0, :, 0]
-    line = next(l for l in text.splitlines() if "score inflation (points" in l)
+    # format 1 stored anchor-relative inflation (before the field reference):
+    # report shows it as "vs anchor" and has no field-relative numbers for it
+    line = next(l for l in text.splitlines() if "score inflation vs anchor" in l)
+    field = next(l for l in text.splitlines() if "score inflation vs field" in l)
+    assert field.split(")", 1)[1].split() == ["—"] * 3
     assert line.split(")", 1)[1].split() == [x for m, s in zip(infl, se)
                                              for x in (f"{m:+.1f}", "±", f"{s:.1f}")]
 
