@@ -115,7 +115,7 @@ test-unit: $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
 test-py: bin/arenasim
-	$(PYTHON) -m pytest -q tests/py
+	ARENASIM_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q tests/py
 
 # BASE=<commit or built tree>: bench_cli.py builds BASE in build/bench-base/
 # (a git worktree) and runs its figures interleaved with this tree's.

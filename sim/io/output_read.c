@@ -11,6 +11,8 @@
 #include "io/output.h"
 #include "io/output_internal.h"
 
+#include <stdint.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +22,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 
 /* A format-1 check in the child process gets this long (seconds). */
 #define LEGACY_TIMEOUT_S 60
@@ -639,6 +644,15 @@ static int check_isolated(const char *path, util_err *err)
     }
     if (pid == 0) {
         close(fd[0]);
+#if defined(__SANITIZE_ADDRESS__)
+        /* HDF5 crashing in here on a damaged file is the result this child
+         * exists for (the parent reports it); a sanitized build must not
+         * report that crash as a bug of arenasim. The same checks run in the
+         * parent for format-2 files, where reports stay on. */
+        int quiet = open("/dev/null", O_WRONLY);
+        if (quiet >= 0)
+            __sanitizer_set_report_fd((void *)(intptr_t)quiet);
+#endif
         util_err e = {0, ""};
         output_reader *r = util_calloc(1, sizeof *r);
         r->path = util_strdup(path);
