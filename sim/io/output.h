@@ -34,13 +34,6 @@ typedef struct {
  * `s` is point 0's scenario (its slot names label the model axis). */
 output *output_create(const char *path, const config *c, const arena_scenario *s,
                       const output_meta *meta, util_err *err);
-/* Reopen a file written by output_create for the same config (hash checked)
- * to continue it, after checking its layout and reading every dataset (a
- * damaged completed point is never accepted); UTIL_EINPUT if it belongs to
- * another config, another format, or is damaged (*unreadable is then set:
- * the caller may move it aside and start over). */
-output *output_open_resume(const char *path, const config *c, const output_meta *meta,
-                           int *unreadable, util_err *err);
 /* Continue `part` (io/resume.c): lay out a new file at `tmp` as
  * output_create does and copy into it every complete point of `part` that
  * reads back (*copied; *redone counts those that did not and so will be
@@ -79,8 +72,8 @@ int output_close(output *o, util_err *err);
  * never crashes, hangs or allocates more than OUTPUT_READ_CAP bytes at once.
  * Fuzz targets call output_validate(path) on a mutated file (it runs every
  * check below and reads every dataset and label), or output_open_read +
- * output_reader_* for one reader's path; output_open_resume is the --resume
- * path. Seeds should be format-2 files (a format-1 file is checked in a
+ * output_reader_* for one reader's path; output_resume (io/resume.c) is the
+ * --resume path. Seeds should be format-2 files (a format-1 file is checked in a
  * forked child, which a fuzzer does not see into).
  */
 #define OUTPUT_FORMAT_VERSION 2
