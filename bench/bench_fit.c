@@ -25,6 +25,7 @@
 #include "rating/rating.h"
 #include "base/rng.h"
 #include "base/util.h"
+#include "bench_load.h"
 
 #define BENCH_LN10 2.302585092994045684
 
@@ -160,18 +161,6 @@ out:
     rating_rows_free(rows);
 }
 
-static double load1(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
-}
-
 /* In-process read of a CSV battle log with the arena's four style columns. */
 static void bench_parse(const char *path)
 {
@@ -197,7 +186,7 @@ static void bench_parse(const char *path)
         battles_free(d);
     }
     printf("csv parse, %zu battles, %.1f MB, 4 style features, %d thread(s): %.3f s: %.0f MB/s (load %.2f)\n", n,
-           (double)bytes / 1e6, omp_get_max_threads(), best, (double)bytes / 1e6 / best, load1());
+           (double)bytes / 1e6, omp_get_max_threads(), best, (double)bytes / 1e6 / best, bench_load1());
 }
 
 int main(void)

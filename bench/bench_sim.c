@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "arena/arena.h"
+#include "bench_load.h"
 
 static char *scenario_yaml(long battles)
 {
@@ -30,18 +31,6 @@ static char *scenario_yaml(long battles)
                               i, 1100 + 8 * i, 300 + 13 * i, 0.1 * (i % 7), 0.3 * (i % 11),
                               0.4 * (i % 9), 0.2 * (i % 5));
     return y;
-}
-
-static double load1(void)
-{
-    double l = -1;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &l) != 1)
-            l = -1;
-        fclose(f);
-    }
-    return l;
 }
 
 static double time_generate(const arena_scenario *s, int threads, int reps)
@@ -69,7 +58,7 @@ static void time_replicate(const arena_scenario *s, long battles)
     int rc = arena_replicate(s, w, 0, 0, &r, &err);
     double t = omp_get_wtime() - t0;
     printf("  one replicate with bt + bt_style + elo fits and sandwich CIs on %ld battles: %.3f s%s (load %.2f)\n",
-           battles, t, rc ? " (failed)" : "", load1());
+           battles, t, rc ? " (failed)" : "", bench_load1());
     arena_result_free(&r);
     arena_ws_free(w);
 }
@@ -95,7 +84,7 @@ int main(void)
         int reps = 4;
         double t = time_generate(&s, threads, reps);
         printf("  battles/s, %d thread(s): %.2f M  (%d x %ld battles in %.2f s; load %.2f)\n", threads,
-               reps * (double)battles / t / 1e6, reps, battles, t, load1());
+               reps * (double)battles / t / 1e6, reps, battles, t, bench_load1());
         fflush(stdout);
     }
     if (!getenv("ARENASIM_BENCH_SIM_ONLY"))
