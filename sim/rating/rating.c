@@ -537,8 +537,10 @@ struct rating_style_ws {
     int n, f, nslots;
     size_t p;
     double *mu, *isd;     /* z-scoring per feature */
+    double *zmax;         /* max over rows of |z| per feature (for style_descends) */
     double *theta, *tnew; /* (r, γ) */
-    double *g, *hraw;     /* reduced totals */
+    double *g;            /* scratch gradient (sandwich) */
+    double *dt, *hdt;     /* line search: tnew − theta, H·(tnew − theta) */
     style_slot *slot;
     gsl_matrix *h, *fac, *g2, *tmp;
     gsl_vector *grad, *delta;
@@ -569,6 +571,9 @@ rating_style_ws *rating_style_ws_alloc(int n_models, int n_feat)
     size_t p = w->p, f = (size_t)(n_feat > 0 ? n_feat : 1);
     w->mu = util_calloc(f, sizeof(double));
     w->isd = util_calloc(f, sizeof(double));
+    w->zmax = util_calloc(f, sizeof(double));
+    w->dt = util_calloc(p, sizeof(double));
+    w->hdt = util_calloc(p, sizeof(double));
     w->theta = util_calloc(p, sizeof(double));
     w->tnew = util_calloc(p, sizeof(double));
     w->g = util_calloc(p, sizeof(double));
@@ -590,6 +595,9 @@ void rating_style_ws_free(rating_style_ws *w)
         return;
     free(w->mu);
     free(w->isd);
+    free(w->zmax);
+    free(w->dt);
+    free(w->hdt);
     free(w->theta);
     free(w->tnew);
     free(w->g);
@@ -610,26 +618,42 @@ void rating_style_ws_free(rating_style_ws *w)
     free(w);
 }
 
-/* Population mean and 1/sd of each feature column over all rows. */
+/* Population mean and 1/sd of each feature column over all rows: one sweep
+ * for the means and one for the variances, all columns at once (each
+ * column's sum runs over the rows in order, as a sweep per column would). */
 static int style_zscore(const rating_rows *rows, rating_style_ws *w, util_err *err)
 {
     int F = rows->n_feat;
-    for (int f = 0; f < F; f++) {
-        double m = 0, v = 0;
-        for (size_t i = 0; i < rows->n; i++)
-            m += rows->d[i * (size_t)F + (size_t)f];
-        m /= (double)rows->n;
-        for (size_t i = 0; i < rows->n; i++) {
-            double x = rows->d[i * (size_t)F + (size_t)f] - m;
-            v += x * x;
+    size_t N = rows->n;
+    double m[FEAT_N] = {0}, v[FEAT_N] = {0}, lo[FEAT_N], hi[FEAT_N];
+    const double *d = rows->d;
+    if (F > FEAT_N)
+        return util_err_set(err, UTIL_ERUNTIME, "bt_style: %d style features, at most %d", F, FEAT_N);
+    for (int f = 0; f < F; f++)
+        lo[f] = hi[f] = d[f];
+    for (size_t i = 0; i < N; i++)
+        for (int f = 0; f < F; f++) {
+            double x = d[i * (size_t)F + (size_t)f];
+            m[f] += x;
+            lo[f] = fmin(lo[f], x);
+            hi[f] = fmax(hi[f], x);
         }
-        v /= (double)rows->n;
-        if (!(v > 0) || !isfinite(v))
+    for (int f = 0; f < F; f++)
+        m[f] /= (double)N;
+    for (size_t i = 0; i < N; i++)
+        for (int f = 0; f < F; f++) {
+            double x = d[i * (size_t)F + (size_t)f] - m[f];
+            v[f] += x * x;
+        }
+    for (int f = 0; f < F; f++) {
+        v[f] /= (double)N;
+        if (!(v[f] > 0) || !isfinite(v[f]))
             return util_err_set(err, UTIL_EINPUT,
                                 "style feature %d is constant over all %zu battles: its coefficient is not identified",
-                                f, rows->n);
-        w->mu[f] = m;
-        w->isd[f] = 1.0 / sqrt(v);
+                                f, N);
+        w->mu[f] = m[f];
+        w->isd[f] = 1.0 / sqrt(v[f]);
+        w->zmax[f] = fmax(hi[f] - m[f], m[f] - lo[f]) * w->isd[f];
     }
     return UTIL_OK;
 }
@@ -644,59 +668,135 @@ typedef struct {
                  3 grad+Hessian without the loss (no log1p) */
 } style_ctx;
 
-/* Accumulate rows [lo, hi) into slot s (zeroed first). Each row touches the
- * two rating parameters and the F features: sparse updates of the upper
- * triangle only. */
-static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p)
+/* Rows [lo, hi) into slot s (zeroed first), for one mode and F features.
+ * Each row touches the two rating parameters and the F features: sparse
+ * updates of the upper triangle of h. Rows go in chunks of STYLE_CHUNK, in
+ * three loops: (1) logits of the rows with weight, branch-free; (2) σ and
+ * the loss, the only calls (exp, log1p), kept away from the accumulators so
+ * these are not spilled around every call; (3) the sums. Inlined with
+ * constant mode and F (see style_block) so the feature loops unroll and the
+ * feature block of g and h is summed in registers. Every entry still
+ * receives the same terms in row order, so the sums are the same doubles
+ * whatever the chunking or specialisation (no FP contraction in ISO C). */
+#define STYLE_CHUNK 128
+static inline __attribute__((always_inline)) void
+style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, const int mode, const int nf)
 {
+    const int F = nf < FEAT_N ? nf : FEAT_N; /* rows never have more (battles.h) */
     const rating_rows *R = c->rows;
-    int n = R->n_models, F = R->n_feat;
+    const size_t n = (size_t)R->n_models;
     const double L = RATING_LN10, L2 = L * L;
-    const double *gam = c->theta + n;
-    double z[FEAT_N > 8 ? FEAT_N : 8], loss = 0;
+    const double *th = c->theta, *wtv = c->wt, *pwv = c->pw, *dv = R->d;
+    const int32_t *av = R->a, *bv = R->b;
+    const uint8_t *ov = R->outcome;
+    double mu[FEAT_N], isd[FEAT_N], gam[FEAT_N], gf[FEAT_N], hf[FEAT_N][FEAT_N], loss = 0;
+    double et[STYLE_CHUNK], pr[STYLE_CHUNK], yv[STYLE_CHUNK], wv[STYLE_CHUNK], zb[STYLE_CHUNK][FEAT_N];
+    uint32_t ix[STYLE_CHUNK + 1];
     double *g = s->g, *h = s->h;
-    if (c->mode != 1) {
+    for (int f = 0; f < FEAT_N; f++) {
+        mu[f] = f < F ? c->mu[f] : 0;
+        isd[f] = f < F ? c->isd[f] : 0;
+        gam[f] = f < F ? th[n + (size_t)f] : 0;
+        gf[f] = 0;
+        for (int e = 0; e < FEAT_N; e++)
+            hf[f][e] = 0;
+    }
+    if (mode != 1) {
         memset(g, 0, p * sizeof *g);
         memset(h, 0, p * p * sizeof *h);
     }
-    for (size_t i = lo; i < hi; i++) {
-        double fw = c->wt ? c->wt[i] : 1.0, iw = c->pw ? c->pw[i] : 1.0, wt = fw * iw;
-        if (wt == 0)
-            continue;
-        size_t a = (size_t)R->a[i], b = (size_t)R->b[i];
-        double eta = L * (c->theta[a] - c->theta[b]), prob;
-        for (int f = 0; f < F; f++) {
-            z[f] = (R->d[i * (size_t)F + (size_t)f] - c->mu[f]) * c->isd[f];
-            eta += z[f] * gam[f];
+    for (size_t i0 = lo; i0 < hi; i0 += STYLE_CHUNK) {
+        size_t i1 = hi - i0 < STYLE_CHUNK ? hi : i0 + STYLE_CHUNK;
+        int m = 0;
+        for (size_t i = i0; i < i1; i++) { /* (1) rows with weight ≠ 0 */
+            double wt = (wtv ? wtv[i] : 1.0) * (pwv ? pwv[i] : 1.0);
+            double eta = L * (th[av[i]] - th[bv[i]]);
+#pragma GCC unroll 5
+            for (int f = 0; f < F; f++) {
+                zb[m][f] = (dv[i * (size_t)F + (size_t)f] - mu[f]) * isd[f];
+                eta += zb[m][f] * gam[f];
+            }
+            int oc = ov[i];
+            yv[m] = oc == RATING_A_WINS ? 1.0 : oc == RATING_B_WINS ? 0.0 : 0.5;
+            et[m] = eta;
+            wv[m] = wt;
+            ix[m] = (uint32_t)(i - i0);
+            m += wt != 0;
         }
-        int oc = R->outcome[i];
-        double y = oc == RATING_A_WINS ? 1.0 : oc == RATING_B_WINS ? 0.0 : 0.5;
-        if (c->mode == 3) { /* σ(eta) exactly as nll_one computes it */
-            double e = exp(-fabs(eta));
-            prob = eta >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
-        } else {
-            loss += wt * nll_one(eta, y, &prob);
+        for (int k = 0; k < m; k++) { /* (2) σ, loss */
+            if (mode == 3) { /* σ(eta) exactly as nll_one computes it */
+                double e = exp(-fabs(et[k]));
+                pr[k] = et[k] >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+            } else {
+                loss += wv[k] * nll_one(et[k], yv[k], &pr[k]);
+            }
         }
-        if (c->mode == 1)
+        if (mode == 1)
             continue;
-        double res = wt * (prob - y);
-        double hh = c->mode == 2 ? fw * (iw * (prob - y)) * (iw * (prob - y)) : wt * prob * (1.0 - prob);
-        g[a] += L * res;
-        g[b] -= L * res;
-        h[a * p + a] += L2 * hh;
-        h[b * p + b] += L2 * hh;
-        h[(a < b ? a : b) * p + (a < b ? b : a)] -= L2 * hh;
-        for (int f = 0; f < F; f++) {
-            size_t q = (size_t)n + (size_t)f;
-            double hz = hh * z[f];
-            g[q] += res * z[f];
-            h[a * p + q] += L * hz;
-            h[b * p + q] -= L * hz;
-            for (int e = f; e < F; e++)
-                h[q * p + (size_t)n + (size_t)e] += hz * z[e];
+        for (int k = 0; k < m; k++) { /* (3) gradient and Hessian */
+            size_t i = i0 + ix[k], a = (size_t)av[i], b = (size_t)bv[i];
+            double prob = pr[k], y = yv[k], wt = wv[k], res = wt * (prob - y), hh;
+            if (mode == 2) {
+                double fw = wtv ? wtv[i] : 1.0, iw = pwv ? pwv[i] : 1.0;
+                hh = fw * (iw * (prob - y)) * (iw * (prob - y));
+            } else {
+                hh = wt * prob * (1.0 - prob);
+            }
+            double *ha = h + a * p, *hb = h + b * p;
+            g[a] += L * res;
+            g[b] -= L * res;
+            ha[a] += L2 * hh;
+            hb[b] += L2 * hh;
+            h[(a < b ? a : b) * p + (a < b ? b : a)] -= L2 * hh;
+#pragma GCC unroll 5
+            for (int f = 0; f < F; f++) {
+                double hz = hh * zb[k][f];
+                gf[f] += res * zb[k][f];
+                ha[n + (size_t)f] += L * hz;
+                hb[n + (size_t)f] -= L * hz;
+#pragma GCC unroll 5
+                for (int e = f; e < F; e++)
+                    hf[f][e] += hz * zb[k][e];
+            }
         }
     }
+    if (mode != 1)
+        for (int f = 0; f < F; f++) {
+            size_t q = n + (size_t)f;
+            g[q] = gf[f];
+            for (int e = f; e < F; e++)
+                h[q * p + n + (size_t)e] = hf[f][e];
+        }
     s->loss = loss;
+}
+
+/* style_rows specialised: the hot modes for the arena's usual 4 features,
+ * anything else with F as a variable. */
+#define STYLE_ROWS_F(mode)                                      \
+    do {                                                        \
+        if (F == 4)                                             \
+            style_rows(c, lo, hi, s, p, mode, 4);               \
+        else                                                    \
+            style_rows(c, lo, hi, s, p, mode, F);               \
+    } while (0)
+
+static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p)
+{
+    const int F = c->rows->n_feat;
+    switch (c->mode) {
+    case 3:
+        STYLE_ROWS_F(3);
+        break;
+    case 1:
+        STYLE_ROWS_F(1);
+        break;
+    case 2:
+        style_rows(c, lo, hi, s, p, 2, F);
+        break;
+    default:
+        style_rows(c, lo, hi, s, p, 0, F);
+        break;
+    }
 }
 
 static void slot_add(const style_slot *s, double *loss, double *g, double *h, size_t p, int mode)
@@ -850,6 +950,46 @@ static int arena_rank_sandwich(rating_style_ws *w, style_ctx *c, int threads, do
     return 0;
 }
 
+/* Whether the loss at the trial point tnew is certainly not above the loss
+ * at theta, judged from the gradient g and Hessian h at tnew alone (no loss
+ * evaluation). Along the segment θ(u) = theta + uΔ, Δ = tnew − theta, the
+ * loss f is convex and f(1) − f(0) = f'(1) − ∫₀¹ u f''(u) du. Per row, the
+ * logistic σ' satisfies σ'(x) ≥ σ'(x') e^{−|x − x'|} (|(ln σ')'| = |1 − 2σ|
+ * ≤ 1), and the row's logit moves by at most M = ln10·(max Δr − min Δr) +
+ * Σ_f zmax_f |Δγ_f| along the segment, so f''(u) ≥ e^{−M(1−u)} f''(1) (the
+ * quadratic penalties have constant f'') and
+ *     f(1) − f(0) ≤ s1 − c(M)·q1,  s1 = g·Δ, q1 = Δᵀ h Δ,
+ *     c(M) = ∫₀¹ u e^{−M(1−u)} du = (M − 1 + e^{−M})/M² ≥ ½ − M/6.
+ * It answers yes when s1 ≤ ½·c(M)·q1, i.e. when the loss certainly fell by
+ * at least ½·c(M)·q1 — far more than the rounding of the computed losses,
+ * so the loss comparison of the line search would accept this point too:
+ * the accepted steps (and so the results) are the same as with losses. */
+static int style_descends(rating_style_ws *w, const double *g, const double *h)
+{
+    size_t p = w->p, n = (size_t)w->n;
+    double s1 = 0, q1 = 0, dmin = 0, dmax = 0, M = 0, c;
+    for (size_t q = 0; q < p; q++)
+        w->dt[q] = w->tnew[q] - w->theta[q];
+    gsl_vector_const_view dv = gsl_vector_const_view_array(w->dt, p);
+    gsl_vector_view hv = gsl_vector_view_array(w->hdt, p);
+    gsl_matrix_const_view hm = gsl_matrix_const_view_array(h, p, p);
+    gsl_blas_dgemv(CblasNoTrans, 1.0, &hm.matrix, &dv.vector, 0.0, &hv.vector);
+    for (size_t q = 0; q < p; q++) {
+        s1 += g[q] * w->dt[q];
+        q1 += w->dt[q] * w->hdt[q];
+    }
+    for (size_t q = 0; q < n; q++) {
+        dmin = fmin(dmin, w->dt[q]);
+        dmax = fmax(dmax, w->dt[q]);
+    }
+    M = RATING_LN10 * (dmax - dmin);
+    for (size_t q = n; q < p; q++)
+        M += w->zmax[q - n] * fabs(w->dt[q]);
+    M *= 1.0 + 1e-9; /* rounding of the bound itself */
+    c = M > 1e-3 ? (M + expm1(-M)) / (M * M) : 0.5 - M / 6;
+    return isfinite(q1) && q1 > 0 && s1 <= 0.5 * c * q1;
+}
+
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
                           const rating_style_opts *o, double ridge, const double *init,
@@ -867,8 +1007,11 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
                             w->n, w->f, n, F);
     if (rows->n == 0)
         return util_err_set(err, UTIL_EINPUT, "bt_style: no battles");
-    for (size_t i = 0; i < rows->n; i++)
-        wsum += wt ? wt[i] : 1.0;
+    if (wt)
+        for (size_t i = 0; i < rows->n; i++)
+            wsum += wt[i];
+    else
+        wsum = (double)rows->n; /* = the sum of n ones, exactly (n < 2^53) */
     rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
     if (!rc && !z_ready && o->penalty == PENALTY_ARENA_RANK)
         arena_rank_weights(rows, w);
@@ -915,7 +1058,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
             double slope = 0;
             for (size_t q = 0; q < p; q++)
                 slope += g[q] * w->delta->data[q];
-            if (slope <= 0)
+            if (slope <= 0 || style_descends(w, g, h))
                 break;
             if (isnan(loss)) {
                 cl.theta = w->theta;
