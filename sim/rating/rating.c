@@ -1050,6 +1050,22 @@ static int style_descends(rating_style_ws *w, const double *g, const double *h)
     return isfinite(q1) && q1 > 0 && s1 <= 0.5 * c * q1;
 }
 
+#ifdef RATING_CHECK_DESCENT
+/* Test builds only (tests/unit/test_rating_kernel.c includes this file with
+ * RATING_CHECK_DESCENT defined; single-threaded callers): every yes of
+ * style_descends is checked against the loss comparison it replaces. */
+static long descent_yes, descent_no, descent_wrong;
+static void descent_verify(style_ctx *cl, rating_style_ws *w, int threads, double lr, double lg)
+{
+    cl->theta = w->theta;
+    double l0 = style_pass(cl, w, threads, NULL, NULL) + style_penalize(w, w->theta, lr, lg, NULL, NULL);
+    cl->theta = w->tnew;
+    double l1 = style_pass(cl, w, threads, NULL, NULL) + style_penalize(w, w->tnew, lr, lg, NULL, NULL);
+    descent_yes++;
+    descent_wrong += !(l1 <= l0 + 1e-12 * fabs(l0));
+}
+#endif
+
 /* The fit proper; init: starting (r, γ) or NULL for zeros. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
                           const rating_style_opts *o, double ridge, const double *init,
@@ -1118,8 +1134,17 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
             double slope = 0;
             for (size_t q = 0; q < p; q++)
                 slope += g[q] * w->delta->data[q];
-            if (slope <= 0 || style_descends(w, g, h))
+            if (slope <= 0)
                 break;
+            if (style_descends(w, g, h)) {
+#ifdef RATING_CHECK_DESCENT
+                descent_verify(&cl, w, threads, lr, lg);
+#endif
+                break;
+            }
+#ifdef RATING_CHECK_DESCENT
+            descent_no++;
+#endif
             if (isnan(loss)) {
                 cl.theta = w->theta;
                 loss = style_pass(&cl, w, threads, NULL, NULL) + style_penalize(w, w->theta, lr, lg, NULL, NULL);
