@@ -665,8 +665,17 @@ typedef struct {
     const double *theta;
     const double *mu, *isd;
     int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products),
-                 3 grad+Hessian without the loss (no log1p) */
+                 3 grad+Hessian without the loss (no log1p),
+                 4 only σ of each row into prob_out (nothing summed) */
+    const double *prob_in; /* mode 3: σ of each row at theta, known (or NULL) */
+    double *prob_out;      /* mode 4 */
 } style_ctx;
+
+/* Whether a pass of this mode sums a gradient and a Hessian (or G). */
+static int style_mode_derivs(int mode)
+{
+    return mode == 0 || mode == 2 || mode == 3;
+}
 
 /* Rows [lo, hi) into slot s (zeroed first), for one mode and F features.
  * Each row touches the two rating parameters and the F features: sparse
@@ -719,7 +728,8 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
     }
     v2d mu01 = {mu[0], mu[1]}, mu23 = {mu[2], mu[3]}, isd01 = {isd[0], isd[1]}, isd23 = {isd[2], isd[3]};
     v2d gam01 = {gam[0], gam[1]}, gam23 = {gam[2], gam[3]};
-    if (mode != 1) {
+    const double *pin = mode == 3 ? c->prob_in : NULL;
+    if (style_mode_derivs(mode)) {
         memset(g, 0, p * sizeof *g);
         memset(h, 0, p * p * sizeof *h);
     }
@@ -741,13 +751,15 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
             if (F == 4) { /* as below, two lanes at a time; the sum in order */
                 const double *d = dv + i * 4;
                 v2d z01 = (v2_load(d) - mu01) * isd01, z23 = (v2_load(d + 2) - mu23) * isd23;
-                v2d t01 = z01 * gam01, t23 = z23 * gam23;
                 v2_store(zb[k], z01);
                 v2_store(zb[k] + 2, z23);
-                eta += t01[0];
-                eta += t01[1];
-                eta += t23[0];
-                eta += t23[1];
+                if (!pin) {
+                    v2d t01 = z01 * gam01, t23 = z23 * gam23;
+                    eta += t01[0];
+                    eta += t01[1];
+                    eta += t23[0];
+                    eta += t23[1];
+                }
             } else {
 #pragma GCC unroll 5
                 for (int f = 0; f < F; f++) {
@@ -759,15 +771,23 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
             et[k] = eta;
             wv[k] = (wtv ? wtv[i] : 1.0) * (pwv ? pwv[i] : 1.0);
         }
-        for (int k = 0; k < m; k++) { /* (2) σ, loss */
-            if (mode == 3) { /* σ(eta) exactly as nll_one computes it */
-                double e = exp(-fabs(et[k])), num = et[k] >= 0 ? 1.0 : e;
-                pr[k] = num / (1.0 + e);
-            } else {
-                loss += wv[k] * nll_one(et[k], yv[k], &pr[k]);
+        if (pin) { /* (2) σ known */
+            for (int k = 0; k < m; k++)
+                pr[k] = pin[i0 + ix[k]];
+        } else { /* (2) σ, loss */
+            for (int k = 0; k < m; k++) {
+                if (mode == 3 || mode == 4) { /* σ(eta) exactly as nll_one computes it */
+                    double e = exp(-fabs(et[k])), num = et[k] >= 0 ? 1.0 : e;
+                    pr[k] = num / (1.0 + e);
+                } else {
+                    loss += wv[k] * nll_one(et[k], yv[k], &pr[k]);
+                }
             }
         }
-        if (mode == 1)
+        if (mode == 4)
+            for (int k = 0; k < m; k++)
+                c->prob_out[i0 + ix[k]] = pr[k];
+        if (!style_mode_derivs(mode))
             continue;
         for (int k = 0; k < m; k++) { /* (3) gradient and Hessian */
             size_t i = i0 + ix[k], a = (size_t)av[i], b = (size_t)bv[i];
@@ -820,7 +840,7 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
         hf[1][1] = hv1_01[1], hf[1][2] = hv1_23[0], hf[1][3] = hv1_23[1];
         hf[2][2] = hv2_23[0], hf[2][3] = hv2_23[1], hf[3][3] = hv3_23[1];
     }
-    if (mode != 1)
+    if (style_mode_derivs(mode))
         for (int f = 0; f < F; f++) {
             size_t q = n + (size_t)f;
             g[q] = gf[f];
@@ -853,6 +873,9 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
     case 2:
         style_rows(c, lo, hi, s, p, 2, F);
         break;
+    case 4:
+        style_rows(c, lo, hi, s, p, 4, F);
+        break;
     default:
         style_rows(c, lo, hi, s, p, 0, F);
         break;
@@ -862,7 +885,7 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
 static void slot_add(const style_slot *s, double *loss, double *g, double *h, size_t p, int mode)
 {
     *loss += s->loss;
-    if (mode == 1)
+    if (!style_mode_derivs(mode))
         return;
     for (size_t k = 0; k < p; k++)
         g[k] += s->g[k];
@@ -891,7 +914,7 @@ static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, do
     size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK;
     int T = threads > 1 ? threads : 1, W = style_wave(nrows, p, threads);
     double loss = 0;
-    if (c->mode != 1) {
+    if (style_mode_derivs(c->mode)) {
         memset(g, 0, p * sizeof *g);
         memset(h, 0, p * p * sizeof *h);
     }
@@ -914,7 +937,7 @@ static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, do
         for (size_t k = 0; k < nb; k++)
             slot_add(&w->slot[k], &loss, g, h, p, c->mode);
     }
-    if (c->mode != 1)
+    if (style_mode_derivs(c->mode))
         symmetrize(h, p);
     return loss;
 }
@@ -1066,10 +1089,11 @@ static void descent_verify(style_ctx *cl, rating_style_ws *w, int threads, doubl
 }
 #endif
 
-/* The fit proper; init: starting (r, γ) or NULL for zeros. */
+/* The fit proper; init: starting (r, γ) or NULL for zeros; prob0: σ of each
+ * row at init (from style_sigma, or NULL) to spare the first pass its exps. */
 static int style_fit_core(const rating_rows *rows, const double *wt, rating_style_ws *w,
                           const rating_style_opts *o, double ridge, const double *init,
-                          int z_ready, double *r, double *gamma, double *cov, util_err *err)
+                          const double *prob0, int z_ready, double *r, double *gamma, double *cov, util_err *err)
 {
     static const rating_style_opts defaults = {PENALTY_FASTCHAT, 0, 0, 1};
     if (!o)
@@ -1112,11 +1136,13 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
      * compared as before; the accepted steps are the same as with a loss per
      * pass, without evaluating the loss at every point. */
     const double *pw = o->penalty == PENALTY_ARENA_RANK ? w->pw : NULL;
-    style_ctx c = {rows, wt, pw, w->theta, w->mu, w->isd, 3}, cl = c;
+    style_ctx c = {rows, wt, pw, w->theta, w->mu, w->isd, 3, NULL, NULL}, cl = c;
     cl.mode = 1;
     double *g = w->grad->data, *h = w->h->data, thr = tol * fmax(1.0, wsum);
     double loss = NAN; /* at w->theta, computed on demand */
+    c.prob_in = init ? prob0 : NULL;
     style_pass(&c, w, threads, g, h);
+    c.prob_in = NULL;
     style_penalize(w, w->theta, lr, lg, g, h);
     for (it = 0; it < max_iter; it++) {
         if (max_abs(g, p) <= thr)
@@ -1184,14 +1210,14 @@ int rating_style_fit(const rating_rows *rows, const double *weights,
                      rating_style_ws *w, const rating_style_opts *o,
                      double *r, double *gamma, double *cov, util_err *err)
 {
-    return style_fit_core(rows, weights, w, o, 0, NULL, 0, r, gamma, cov, err);
+    return style_fit_core(rows, weights, w, o, 0, NULL, NULL, 0, r, gamma, cov, err);
 }
 
 int rating_style_fit_ridge(const rating_rows *rows, const double *weights,
                            rating_style_ws *w, const rating_style_opts *o, double ridge,
                            double *r, double *gamma, double *cov, util_err *err)
 {
-    return style_fit_core(rows, weights, w, o, ridge > 0 ? ridge : 0, NULL, 0, r, gamma, cov, err);
+    return style_fit_core(rows, weights, w, o, ridge > 0 ? ridge : 0, NULL, NULL, 0, r, gamma, cov, err);
 }
 
 void rating_cov_ratings(const double *cov, int n_models, int n_feat, double *out)
@@ -1396,7 +1422,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         so = &defaults;
     if (R < 1)
         return util_err_set(err, UTIL_EINPUT, "bootstrap needs at least 1 round, got %d", R);
-    double *theta0 = util_malloc(P * sizeof(double));
+    double *theta0 = util_malloc(P * sizeof(double)), *prob0 = util_malloc((rows->n + 1) * sizeof(double));
     double *vals = util_malloc((size_t)R * P * sizeof(double));
     int *codes = util_calloc((size_t)R, sizeof(int));
     util_err *errs = util_calloc((size_t)R, sizeof(util_err));
@@ -1404,6 +1430,10 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
     rating_style_opts o0 = *so;
     o0.threads = o0.threads > T ? o0.threads : T; /* bitwise the same for any count */
     rc = rating_style_fit(rows, NULL, w0, &o0, theta0, theta0 + n, NULL, err);
+    if (!rc) { /* σ of every row at theta0: the first pass of each round needs no exp */
+        style_ctx c0 = {rows, NULL, NULL, theta0, w0->mu, w0->isd, 4, NULL, prob0};
+        style_pass(&c0, w0, o0.threads, NULL, NULL);
+    }
     rating_style_ws_free(w0);
     if (rc)
         goto out;
@@ -1425,7 +1455,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
             rng_set_stream(g, bo->seed, bo->point, bo->replicate, RNG_PURPOSE_BOOTSTRAP, (uint64_t)k);
             for (size_t i = 0; i < rows->n; i++)
                 wt[i] = (double)rng_poisson1(g); /* exact, one uniform, no exp */
-            codes[k] = style_fit_core(rows, wt, w, &o1, 0, theta0, z_ready, th, th + n, NULL, &errs[k]);
+            codes[k] = style_fit_core(rows, wt, w, &o1, 0, theta0, prob0, z_ready, th, th + n, NULL, &errs[k]);
             z_ready = 1;
             if (!codes[k]) {
                 double *v = vals + (size_t)k * P;
@@ -1448,6 +1478,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
     }
 out:
     free(theta0);
+    free(prob0);
     free(vals);
     free(codes);
     free(errs);

@@ -5,7 +5,7 @@
  * place of the library's rating.o when the test links.
  *
  *  - style_block (rows in chunks, the 4-feature lane-pair path, zero weights
- *    dropped before the logits) gives the same doubles as the plain per-row
+ *    dropped before the logits, σ given per row) gives the same doubles as the plain per-row
  *    loop it replaced (ref_block below, the formulas of DESIGN §3 written
  *    row by row), for every mode, 0/2/4/5 features, with and without
  *    bootstrap and arena_rank weights: bit for bit, not within a tolerance,
@@ -133,7 +133,7 @@ static void test_block_matches_row_loop(void **state)
         style_slot *s = &w->slot[0];
         for (int mode = 0; mode < 4; mode++)
             for (int wk = 0; wk < 4; wk++) {
-                style_ctx c = {rows, wk & 1 ? wt : NULL, wk & 2 ? pw : NULL, theta, w->mu, w->isd, mode};
+                style_ctx c = {rows, wk & 1 ? wt : NULL, wk & 2 ? pw : NULL, theta, w->mu, w->isd, mode, NULL, NULL};
                 size_t lo = 3, hi = N - 5;
                 double l1 = ref_block(&c, lo, hi, g1, h1, p);
                 memset(s->g, 0, p * sizeof(double));
@@ -143,6 +143,18 @@ static void test_block_matches_row_loop(void **state)
                 if (mode != 1) {
                     assert_memory_equal(g1, s->g, p * sizeof(double));
                     assert_memory_equal(h1, s->h, p * p * sizeof(double));
+                }
+                if (mode == 3) { /* again with σ of each row given (mode 4 stores it) */
+                    double *prob = util_malloc(N * sizeof(double));
+                    style_ctx c4 = c;
+                    c4.mode = 4;
+                    c4.prob_out = prob;
+                    style_block(&c4, lo, hi, s, p);
+                    c.prob_in = prob;
+                    style_block(&c, lo, hi, s, p);
+                    assert_memory_equal(g1, s->g, p * sizeof(double));
+                    assert_memory_equal(h1, s->h, p * p * sizeof(double));
+                    free(prob);
                 }
                 if (mode != 3)
                     assert_true(l1 > 0);
@@ -208,7 +220,7 @@ static void test_descent_rule_random_segments(void **state)
             w->theta[q] = gsl_ran_flat(g, -1, 1);
             w->tnew[q] = w->theta[q] + scale * gsl_ran_flat(g, -1, 1);
         }
-        style_ctx c = {rows, NULL, NULL, w->tnew, w->mu, w->isd, 3}, cl = c;
+        style_ctx c = {rows, NULL, NULL, w->tnew, w->mu, w->isd, 3, NULL, NULL}, cl = c;
         cl.mode = 1;
         style_pass(&c, w, 1, gr, h);
         style_penalize(w, w->tnew, lr, lg, gr, h);
