@@ -618,33 +618,51 @@ void rating_style_ws_free(rating_style_ws *w)
     free(w);
 }
 
-/* Population mean and 1/sd of each feature column over all rows: one sweep
- * for the means and one for the variances, all columns at once (each
- * column's sum runs over the rows in order, as a sweep per column would). */
-static int style_zscore(const rating_rows *rows, rating_style_ws *w, util_err *err)
+/* Sums for the feature columns [f0, f1) of d (N rows × F): one sweep for
+ * the means (and extremes), one for the squared deviations; each column's
+ * sum runs over the rows in order. */
+static void zscore_cols(const double *d, size_t N, int F, int f0, int f1, double *m, double *v, double *lo,
+                        double *hi)
 {
-    int F = rows->n_feat;
-    size_t N = rows->n;
-    double m[FEAT_N] = {0}, v[FEAT_N] = {0}, lo[FEAT_N], hi[FEAT_N];
-    const double *d = rows->d;
-    if (F > FEAT_N)
-        return util_err_set(err, UTIL_ERUNTIME, "bt_style: %d style features, at most %d", F, FEAT_N);
-    for (int f = 0; f < F; f++)
+    for (int f = f0; f < f1; f++) {
+        m[f] = v[f] = 0;
         lo[f] = hi[f] = d[f];
+    }
     for (size_t i = 0; i < N; i++)
-        for (int f = 0; f < F; f++) {
+        for (int f = f0; f < f1; f++) {
             double x = d[i * (size_t)F + (size_t)f];
             m[f] += x;
             lo[f] = x < lo[f] ? x : lo[f];
             hi[f] = x > hi[f] ? x : hi[f];
         }
-    for (int f = 0; f < F; f++)
+    for (int f = f0; f < f1; f++)
         m[f] /= (double)N;
     for (size_t i = 0; i < N; i++)
-        for (int f = 0; f < F; f++) {
+        for (int f = f0; f < f1; f++) {
             double x = d[i * (size_t)F + (size_t)f] - m[f];
             v[f] += x * x;
         }
+}
+
+/* Population mean and 1/sd of each feature column over all rows (N ≥ 1),
+ * the columns shared out over up to `threads` threads: every column's sums
+ * are the same doubles whatever the split. */
+static int style_zscore(const rating_rows *rows, rating_style_ws *w, int threads, util_err *err)
+{
+    int F = rows->n_feat, T = threads < F ? threads : F;
+    size_t N = rows->n;
+    double m[FEAT_N], v[FEAT_N], lo[FEAT_N], hi[FEAT_N];
+    if (F > FEAT_N)
+        return util_err_set(err, UTIL_ERUNTIME, "bt_style: %d style features, at most %d", F, FEAT_N);
+    if (T > 1) {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(T) schedule(static, 1)
+#endif
+        for (int t = 0; t < T; t++)
+            zscore_cols(rows->d, N, F, t * F / T, (t + 1) * F / T, m, v, lo, hi);
+    } else if (F > 0) {
+        zscore_cols(rows->d, N, F, 0, F, m, v, lo, hi);
+    }
     for (int f = 0; f < F; f++) {
         v[f] /= (double)N;
         if (!(v[f] > 0) || !isfinite(v[f]))
@@ -1112,7 +1130,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
             wsum += wt[i];
     else
         wsum = (double)rows->n; /* = the sum of n ones, exactly (n < 2^53) */
-    rc = z_ready ? UTIL_OK : style_zscore(rows, w, err);
+    rc = z_ready ? UTIL_OK : style_zscore(rows, w, threads, err);
     if (!rc && !z_ready && o->penalty == PENALTY_ARENA_RANK)
         arena_rank_weights(rows, w);
     if (!rc && o->penalty != PENALTY_FASTCHAT && !(ridge > 0))

@@ -115,7 +115,7 @@ static void test_block_matches_row_loop(void **state)
         rating_rows *rows = kernel_rows(n, F, N, 100 + (uint64_t)F, 0.1);
         rating_style_ws *w = rating_style_ws_alloc(n, F);
         util_err err;
-        assert_int_equal(F ? style_zscore(rows, w, &err) : UTIL_OK, UTIL_OK);
+        assert_int_equal(F ? style_zscore(rows, w, 1, &err) : UTIL_OK, UTIL_OK);
         gsl_rng *g = rng_alloc();
         rng_set_stream(g, 7, 0, 0, RNG_PURPOSE_USER, (uint64_t)F);
         double *theta = util_malloc(p * sizeof(double)), *wt = util_malloc(N * sizeof(double));
@@ -210,7 +210,7 @@ static void test_descent_rule_random_segments(void **state)
     rating_rows *rows = kernel_rows(n, F, 20000, 77, 0.2);
     rating_style_ws *w = rating_style_ws_alloc(n, F);
     util_err err;
-    assert_int_equal(style_zscore(rows, w, &err), UTIL_OK);
+    assert_int_equal(style_zscore(rows, w, 1, &err), UTIL_OK);
     gsl_rng *g = rng_alloc();
     rng_set_stream(g, 8, 0, 0, RNG_PURPOSE_USER, 0);
     double *gr = util_malloc(p * sizeof(double)), *h = util_malloc(p * p * sizeof(double));
