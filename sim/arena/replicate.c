@@ -21,7 +21,7 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     const int nf = s->n_fin_fit, F = s->n_feat_ctl;
     w->rng = rng_alloc();
     w->cap = s->max_battles;
-    w->b = util_malloc(w->cap * sizeof *w->b);
+    w->b = util_malloc_large(w->cap * sizeof *w->b);
     w->beta = util_malloc((size_t)s->p->n_voters * FEAT_N * sizeof(double));
     w->theta = util_malloc((size_t)s->n_ent * sizeof(double));
     w->tab_sel = rating_table_alloc(s->n_sel_fit);
