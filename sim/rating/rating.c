@@ -684,15 +684,21 @@ typedef struct {
     const double *mu, *isd;
     int mode; /* 0 loss+grad+Hessian, 1 loss only, 2 G (score outer products),
                  3 grad+Hessian without the loss (no log1p),
-                 4 only σ of each row into prob_out (nothing summed) */
+                 4 only σ of each row into prob_out (nothing summed),
+                 5 gradient only (as mode 3 without the Hessian) */
     const double *prob_in; /* mode 3: σ of each row at theta, known (or NULL) */
     double *prob_out;      /* mode 4 */
 } style_ctx;
 
-/* Whether a pass of this mode sums a gradient and a Hessian (or G). */
-static int style_mode_derivs(int mode)
+/* Whether a pass of this mode sums a Hessian (or G), a gradient. */
+static int style_mode_hess(int mode)
 {
     return mode == 0 || mode == 2 || mode == 3;
+}
+
+static int style_mode_grad(int mode)
+{
+    return style_mode_hess(mode) || mode == 5;
 }
 
 /* Rows [lo, hi) into slot s (zeroed first), for one mode and F features.
@@ -747,10 +753,10 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
     v2d mu01 = {mu[0], mu[1]}, mu23 = {mu[2], mu[3]}, isd01 = {isd[0], isd[1]}, isd23 = {isd[2], isd[3]};
     v2d gam01 = {gam[0], gam[1]}, gam23 = {gam[2], gam[3]};
     const double *pin = mode == 3 ? c->prob_in : NULL;
-    if (style_mode_derivs(mode)) {
+    if (style_mode_grad(mode))
         memset(g, 0, p * sizeof *g);
+    if (style_mode_hess(mode))
         memset(h, 0, p * p * sizeof *h);
-    }
     for (size_t i0 = lo; i0 < hi; i0 += STYLE_CHUNK) {
         size_t i1 = hi - i0 < STYLE_CHUNK ? hi : i0 + STYLE_CHUNK;
         int m = 0;
@@ -794,7 +800,7 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
                 pr[k] = pin[i0 + ix[k]];
         } else { /* (2) σ, loss */
             for (int k = 0; k < m; k++) {
-                if (mode == 3 || mode == 4) { /* σ(eta) exactly as nll_one computes it */
+                if (mode >= 3) { /* σ(eta) exactly as nll_one computes it */
                     double e = exp(-fabs(et[k])), num = et[k] >= 0 ? 1.0 : e;
                     pr[k] = num / (1.0 + e);
                 } else {
@@ -805,11 +811,25 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
         if (mode == 4)
             for (int k = 0; k < m; k++)
                 c->prob_out[i0 + ix[k]] = pr[k];
-        if (!style_mode_derivs(mode))
+        if (!style_mode_grad(mode))
             continue;
         for (int k = 0; k < m; k++) { /* (3) gradient and Hessian */
             size_t i = i0 + ix[k], a = (size_t)av[i], b = (size_t)bv[i];
             double prob = pr[k], y = yv[k], wt = wv[k], res = wt * (prob - y), hh;
+            if (mode == 5) { /* the gradient's terms of mode 3, nothing else */
+                g[a] += L * res;
+                g[b] -= L * res;
+                if (F == 4) {
+                    v2d z01 = v2_load(zb[k]), z23 = v2_load(zb[k] + 2), rv = {res, res};
+                    gv01 += rv * z01;
+                    gv23 += rv * z23;
+                } else {
+#pragma GCC unroll 5
+                    for (int f = 0; f < F; f++)
+                        gf[f] += res * zb[k][f];
+                }
+                continue;
+            }
             if (mode == 2) {
                 double fw = wtv ? wtv[i] : 1.0, iw = pwv ? pwv[i] : 1.0;
                 hh = fw * (iw * (prob - y)) * (iw * (prob - y));
@@ -858,13 +878,12 @@ style_rows(const style_ctx *c, size_t lo, size_t hi, style_slot *s, size_t p, co
         hf[1][1] = hv1_01[1], hf[1][2] = hv1_23[0], hf[1][3] = hv1_23[1];
         hf[2][2] = hv2_23[0], hf[2][3] = hv2_23[1], hf[3][3] = hv3_23[1];
     }
-    if (style_mode_derivs(mode))
-        for (int f = 0; f < F; f++) {
-            size_t q = n + (size_t)f;
-            g[q] = gf[f];
-            for (int e = f; e < F; e++)
-                h[q * p + n + (size_t)e] = hf[f][e];
-        }
+    for (int f = 0; f < F && style_mode_grad(mode); f++) {
+        size_t q = n + (size_t)f;
+        g[q] = gf[f];
+        for (int e = f; e < F && style_mode_hess(mode); e++)
+            h[q * p + n + (size_t)e] = hf[f][e];
+    }
     s->loss = loss;
 }
 
@@ -888,6 +907,9 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
     case 1:
         STYLE_ROWS_F(1);
         break;
+    case 5:
+        STYLE_ROWS_F(5);
+        break;
     case 2:
         style_rows(c, lo, hi, s, p, 2, F);
         break;
@@ -903,11 +925,11 @@ static void style_block(const style_ctx *c, size_t lo, size_t hi, style_slot *s,
 static void slot_add(const style_slot *s, double *loss, double *g, double *h, size_t p, int mode)
 {
     *loss += s->loss;
-    if (!style_mode_derivs(mode))
+    if (!style_mode_grad(mode))
         return;
     for (size_t k = 0; k < p; k++)
         g[k] += s->g[k];
-    for (size_t i = 0; i < p; i++)
+    for (size_t i = 0; i < p && style_mode_hess(mode); i++)
         for (size_t j = i; j < p; j++)
             h[i * p + j] += s->h[i * p + j];
 }
@@ -932,10 +954,10 @@ static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, do
     size_t nblk = (nrows + RATING_BLOCK - 1) / RATING_BLOCK;
     int T = threads > 1 ? threads : 1, W = style_wave(nrows, p, threads);
     double loss = 0;
-    if (style_mode_derivs(c->mode)) {
+    if (style_mode_grad(c->mode))
         memset(g, 0, p * sizeof *g);
+    if (style_mode_hess(c->mode))
         memset(h, 0, p * p * sizeof *h);
-    }
     for (size_t b0 = 0; b0 < nblk; b0 += (size_t)W) {
         size_t nb = nblk - b0 < (size_t)W ? nblk - b0 : (size_t)W;
         if (T > 1 && nb > 1) {
@@ -955,7 +977,7 @@ static double style_pass(const style_ctx *c, rating_style_ws *w, int threads, do
         for (size_t k = 0; k < nb; k++)
             slot_add(&w->slot[k], &loss, g, h, p, c->mode);
     }
-    if (style_mode_derivs(c->mode))
+    if (style_mode_hess(c->mode))
         symmetrize(h, p);
     return loss;
 }
@@ -974,10 +996,10 @@ static double style_penalize(const rating_style_ws *w, const double *theta, doub
     for (size_t k = 0; k < w->p; k++) {
         double lam = k < (size_t)w->n ? lr : lg;
         pen += lam * theta[k] * theta[k];
-        if (g) {
+        if (g)
             g[k] += 2 * lam * theta[k];
+        if (h)
             h[k * w->p + k] += 2 * lam;
-        }
     }
     return pen;
 }
@@ -1064,8 +1086,10 @@ static int arena_rank_sandwich(rating_style_ws *w, style_ctx *c, int threads, do
  * It answers yes when s1 ≤ ½·c(M)·q1, i.e. when the loss certainly fell by
  * at least ½·c(M)·q1 — far more than the rounding of the computed losses,
  * so the loss comparison of the line search would accept this point too:
- * the accepted steps (and so the results) are the same as with losses. */
-static int style_descends(rating_style_ws *w, const double *g, const double *h)
+ * the accepted steps (and so the results) are the same as with losses.
+ * With h_at_start, h is the Hessian at theta instead (f''(u) ≥ e^{−Mu}
+ * f''(0)), and c(M) = ∫₀¹ u e^{−Mu} du = (1 − e^{−M}(1 + M))/M² ≥ ½ − M/3. */
+static int style_descends(rating_style_ws *w, const double *g, const double *h, int h_at_start)
 {
     size_t p = w->p, n = (size_t)w->n;
     double s1 = 0, q1 = 0, dmin = 0, dmax = 0, M = 0, c;
@@ -1087,7 +1111,10 @@ static int style_descends(rating_style_ws *w, const double *g, const double *h)
     for (size_t q = n; q < p; q++)
         M += w->zmax[q - n] * fabs(w->dt[q]);
     M *= 1.0 + 1e-9; /* rounding of the bound itself */
-    c = M > 1e-3 ? (M + expm1(-M)) / (M * M) : 0.5 - M / 6;
+    if (h_at_start)
+        c = M > 1e-3 ? (-expm1(-M) - M * exp(-M)) / (M * M) : 0.5 - M / 3;
+    else
+        c = M > 1e-3 ? (M + expm1(-M)) / (M * M) : 0.5 - M / 6;
     return isfinite(q1) && q1 > 0 && s1 <= 0.5 * c * q1;
 }
 
@@ -1095,7 +1122,7 @@ static int style_descends(rating_style_ws *w, const double *g, const double *h)
 /* Test builds only (tests/unit/test_rating_kernel.c includes this file with
  * RATING_CHECK_DESCENT defined; single-threaded callers): every yes of
  * style_descends is checked against the loss comparison it replaces. */
-static long descent_yes, descent_no, descent_wrong;
+static long descent_yes, descent_no, descent_wrong, lazy_used, lazy_missed;
 static void descent_verify(style_ctx *cl, rating_style_ws *w, int threads, double lr, double lg)
 {
     cl->theta = w->theta;
@@ -1162,17 +1189,44 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     style_pass(&c, w, threads, g, h);
     c.prob_in = NULL;
     style_penalize(w, w->theta, lr, lg, g, h);
+    /* The last pass of a fit mostly confirms convergence. When the quadratic
+     * rate of the last step, |g| → C|g|², predicts max |g| ≤ thr/100 after
+     * this one, the full step gets a gradient-only pass first (mode 5: the
+     * same g as mode 3); if that point ends the fit (converged, slope ≤ 0),
+     * its Hessian is never built; otherwise the mode-3 pass follows as ever.
+     * Not when a covariance needs the Hessian at the optimum. */
+    style_ctx cg = c;
+    cg.mode = 5;
+    double gprev = 0; /* max |g| at the previous point */
     for (it = 0; it < max_iter; it++) {
-        if (max_abs(g, p) <= thr)
+        double gnow = max_abs(g, p);
+        if (gnow <= thr)
             break;
         if (newton_step(w->h, w->grad, w->fac, w->delta, pin))
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: Newton system not positive definite at iteration %d", it);
         double step = 1.0, lnew = NAN;
-        int k;
-        c.theta = cl.theta = w->tnew;
+        int k, lazy = !cov && gprev > 0 && gnow * gnow * (gnow / (gprev * gprev)) <= 0.01 * thr;
+        c.theta = cl.theta = cg.theta = w->tnew;
         for (k = 0; k < RATING_MAX_HALVINGS; k++, step *= 0.5) {
             for (size_t q = 0; q < p; q++)
                 w->tnew[q] = w->theta[q] + step * w->delta->data[q];
+            if (lazy && k == 0) {
+                double sl = 0;
+                style_pass(&cg, w, threads, g, NULL);
+                style_penalize(w, w->tnew, lr, lg, g, NULL);
+                for (size_t q = 0; q < p; q++)
+                    sl += g[q] * w->delta->data[q];
+                if (max_abs(g, p) <= thr && (sl <= 0 || style_descends(w, g, h, 1))) {
+#ifdef RATING_CHECK_DESCENT
+                    if (sl > 0)
+                        descent_verify(&cl, w, threads, lr, lg);
+#endif
+                    break; /* accepted (h still holds H at theta), and the next check ends the fit */
+                }
+#ifdef RATING_CHECK_DESCENT
+                lazy_missed++;
+#endif
+            }
             style_pass(&c, w, threads, g, h);
             style_penalize(w, w->tnew, lr, lg, g, h);
             double slope = 0;
@@ -1180,7 +1234,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
                 slope += g[q] * w->delta->data[q];
             if (slope <= 0)
                 break;
-            if (style_descends(w, g, h)) {
+            if (style_descends(w, g, h, 0)) {
 #ifdef RATING_CHECK_DESCENT
                 descent_verify(&cl, w, threads, lr, lg);
 #endif
@@ -1201,8 +1255,12 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         if (k == RATING_MAX_HALVINGS)
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: line search failed at iteration %d", it);
         memcpy(w->theta, w->tnew, p * sizeof(double));
-        c.theta = cl.theta = w->theta;
+        c.theta = cl.theta = cg.theta = w->theta;
         loss = lnew; /* NaN unless computed for this point */
+        gprev = gnow;
+#ifdef RATING_CHECK_DESCENT
+        lazy_used += lazy;
+#endif
     }
     if (it == max_iter)
         return util_err_set(err, UTIL_ERUNTIME, "bt_style: not converged after %d Newton iterations (max |grad| %.3g > %.3g)",

@@ -173,8 +173,9 @@ static void test_block_matches_row_loop(void **state)
 }
 
 /* Fits from zero and bootstrap rounds (warm starts) of every penalty, on mild
- * and on strong effects: style_descends' yes never contradicts the loss
- * comparison. */
+ * and on strong effects: style_descends' yes (with the Hessian at the trial
+ * point, or at the start after a gradient-only pass) never contradicts the
+ * loss comparison. */
 static void test_descent_rule_agrees_with_losses(void **state)
 {
     const double spreads[] = {0.05, 0.6};
@@ -196,16 +197,18 @@ static void test_descent_rule_agrees_with_losses(void **state)
         rating_rows_free(rows);
     }
     assert_true(descent_yes >= 10); /* the rule is used */
+    assert_true(lazy_used >= 10);   /* so are gradient-only last passes */
     assert_int_equal(descent_wrong, 0);
 }
 
 /* The bound itself, away from Newton steps: from random points θ (ratings
  * within ±1, γ within ±1) to θ + Δ with Δ random at scales 10⁻⁴ … 1 (up to
- * logit moves of ~10), style_descends(g, H at θ + Δ) says yes only when the
- * computed loss did not rise, and it says both yes and no. */
+ * logit moves of ~10), style_descends(g at θ + Δ, H at θ + Δ or at θ) says
+ * yes only when the computed loss did not rise, and it says both yes and no
+ * (each form). */
 static void test_descent_rule_random_segments(void **state)
 {
-    int n = 6, F = 4, yes = 0, no = 0, rises = 0;
+    int n = 6, F = 4, yes = 0, no = 0, rises = 0, yes0 = 0, no0 = 0;
     size_t p = (size_t)n + (size_t)F;
     rating_rows *rows = kernel_rows(n, F, 20000, 77, 0.2);
     rating_style_ws *w = rating_style_ws_alloc(n, F);
@@ -214,6 +217,7 @@ static void test_descent_rule_random_segments(void **state)
     gsl_rng *g = rng_alloc();
     rng_set_stream(g, 8, 0, 0, RNG_PURPOSE_USER, 0);
     double *gr = util_malloc(p * sizeof(double)), *h = util_malloc(p * p * sizeof(double));
+    double *g0 = util_malloc(p * sizeof(double)), *h0 = util_malloc(p * p * sizeof(double));
     for (int t = 0; t < 400; t++) {
         double scale = pow(10.0, -4 + 4 * gsl_rng_uniform(g)), lr = t % 2 ? 0.25 : 0, lg = t % 2 ? 0.25 : 0;
         for (size_t q = 0; q < p; q++) {
@@ -227,16 +231,70 @@ static void test_descent_rule_random_segments(void **state)
         double l1 = style_pass(&cl, w, 1, NULL, NULL) + style_penalize(w, w->tnew, lr, lg, NULL, NULL);
         cl.theta = w->theta;
         double l0 = style_pass(&cl, w, 1, NULL, NULL) + style_penalize(w, w->theta, lr, lg, NULL, NULL);
-        int says = style_descends(w, gr, h);
+        int says = style_descends(w, gr, h, 0);
         yes += says;
         no += !says;
         rises += l1 > l0;
         if (says)
             assert_true(l1 <= l0 + 1e-12 * fabs(l0));
+        c.theta = w->theta; /* the Hessian at the start of the segment */
+        style_pass(&c, w, 1, g0, h0);
+        style_penalize(w, w->theta, lr, lg, g0, h0);
+        says = style_descends(w, gr, h0, 1);
+        yes0 += says;
+        no0 += !says;
+        if (says)
+            assert_true(l1 <= l0 + 1e-12 * fabs(l0));
     }
-    assert_true(yes >= 40 && no >= 40 && rises >= 40);
+    assert_true(yes >= 40 && no >= 40 && rises >= 40 && yes0 >= 40 && no0 >= 40);
+    /* Near the edge: along a random direction D from θ, the quadratic model
+     * puts the loss back at its start level at t* = −2 s0/q (s0 = g·D < 0,
+     * q = DᵀHD). At 1.05 t* the loss has risen a little: both forms must say
+     * no (a bound 3 times too generous says yes there). At 0.5 t*, the
+     * bottom, the loss fell. */
+    int edge = 0;
+    for (int t = 0; t < 100; t++) {
+        double s0 = 0, q = 0;
+        for (size_t k = 0; k < p; k++) {
+            w->theta[k] = gsl_ran_flat(g, -1, 1);
+            w->dt[k] = gsl_ran_flat(g, -1, 1) * (k < (size_t)n ? 0.1 : 0.3);
+        }
+        style_ctx c = {rows, NULL, NULL, w->theta, w->mu, w->isd, 3, NULL, NULL}, cl = c;
+        cl.mode = 1;
+        style_pass(&c, w, 1, g0, h0);
+        for (size_t i = 0; i < p; i++) {
+            double hd = 0;
+            for (size_t j = 0; j < p; j++)
+                hd += h0[i * p + j] * w->dt[j];
+            s0 += g0[i] * w->dt[i];
+            q += w->dt[i] * hd;
+        }
+        double dir = s0 < 0 ? 1 : -1, ts = 2 * fabs(s0) / q, l0 = style_pass(&cl, w, 1, NULL, NULL);
+        double D[16];
+        memcpy(D, w->dt, p * sizeof(double));
+        for (int side = 0; side < 2; side++) {
+            double tt = (side ? 1.05 : 0.5) * ts * dir;
+            for (size_t k = 0; k < p; k++)
+                w->tnew[k] = w->theta[k] + tt * D[k];
+            c.theta = cl.theta = w->tnew;
+            style_pass(&c, w, 1, gr, h);
+            double l1 = style_pass(&cl, w, 1, NULL, NULL);
+            int a1 = style_descends(w, gr, h, 0), a0 = style_descends(w, gr, h0, 1);
+            cl.theta = c.theta = w->theta;
+            if (side && l1 > l0) {
+                edge++;
+                assert_false(a1);
+                assert_false(a0);
+            }
+            if (!side)
+                assert_true(l1 < l0);
+        }
+    }
+    assert_true(edge >= 80);
     free(gr);
     free(h);
+    free(g0);
+    free(h0);
     gsl_rng_free(g);
     rating_style_ws_free(w);
     rating_rows_free(rows);
