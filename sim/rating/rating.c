@@ -618,30 +618,66 @@ void rating_style_ws_free(rating_style_ws *w)
     free(w);
 }
 
-/* Sums for the feature columns [f0, f1) of d (N rows × F): one sweep for
- * the means (and extremes), one for the squared deviations; each column's
- * sum runs over the rows in order. */
+/* Sums for the feature columns [f0, f0 + nc) of d (N rows × F): one sweep
+ * for the means (and extremes), one for the squared deviations; each
+ * column's sum runs over the rows in order. Inlined with constant nc (see
+ * zscore_cols) so the sums stay in registers. */
+static inline __attribute__((always_inline)) void
+zscore_cols_n(const double *d, size_t N, int F, int f0, const int nc, double *m, double *v, double *lo, double *hi)
+{
+    double sm[FEAT_N], sv[FEAT_N], sl[FEAT_N], sh[FEAT_N];
+    const double *x0 = d + f0;
+    for (int f = 0; f < nc; f++) {
+        sm[f] = sv[f] = 0;
+        sl[f] = sh[f] = x0[f];
+    }
+    for (size_t i = 0; i < N; i++) {
+        const double *x = x0 + i * (size_t)F;
+#pragma GCC unroll 5
+        for (int f = 0; f < nc; f++) {
+            sm[f] += x[f];
+            sl[f] = x[f] < sl[f] ? x[f] : sl[f];
+            sh[f] = x[f] > sh[f] ? x[f] : sh[f];
+        }
+    }
+    for (int f = 0; f < nc; f++)
+        sm[f] /= (double)N;
+    for (size_t i = 0; i < N; i++) {
+        const double *x = x0 + i * (size_t)F;
+#pragma GCC unroll 5
+        for (int f = 0; f < nc; f++) {
+            double y = x[f] - sm[f];
+            sv[f] += y * y;
+        }
+    }
+    for (int f = 0; f < nc; f++) {
+        m[f0 + f] = sm[f];
+        v[f0 + f] = sv[f];
+        lo[f0 + f] = sl[f];
+        hi[f0 + f] = sh[f];
+    }
+}
+
 static void zscore_cols(const double *d, size_t N, int F, int f0, int f1, double *m, double *v, double *lo,
                         double *hi)
 {
-    for (int f = f0; f < f1; f++) {
-        m[f] = v[f] = 0;
-        lo[f] = hi[f] = d[f];
+    switch (f1 - f0) {
+    case 1:
+        zscore_cols_n(d, N, F, f0, 1, m, v, lo, hi);
+        break;
+    case 2:
+        zscore_cols_n(d, N, F, f0, 2, m, v, lo, hi);
+        break;
+    case 3:
+        zscore_cols_n(d, N, F, f0, 3, m, v, lo, hi);
+        break;
+    case 4:
+        zscore_cols_n(d, N, F, f0, 4, m, v, lo, hi);
+        break;
+    default:
+        zscore_cols_n(d, N, F, f0, f1 - f0 < FEAT_N ? f1 - f0 : FEAT_N, m, v, lo, hi);
+        break;
     }
-    for (size_t i = 0; i < N; i++)
-        for (int f = f0; f < f1; f++) {
-            double x = d[i * (size_t)F + (size_t)f];
-            m[f] += x;
-            lo[f] = x < lo[f] ? x : lo[f];
-            hi[f] = x > hi[f] ? x : hi[f];
-        }
-    for (int f = f0; f < f1; f++)
-        m[f] /= (double)N;
-    for (size_t i = 0; i < N; i++)
-        for (int f = f0; f < f1; f++) {
-            double x = d[i * (size_t)F + (size_t)f] - m[f];
-            v[f] += x * x;
-        }
 }
 
 /* Population mean and 1/sd of each feature column over all rows (N ≥ 1),
@@ -1485,6 +1521,23 @@ int rating_bt_bootstrap(const rating_table *t, const rating_fit_opts *fo,
     return rc;
 }
 
+/* Give w the z-scoring and arena_rank row weights that w0's full-data fit
+ * of the same rows computed (they stay fixed over bootstrap rounds). */
+static void style_ws_copy_fixed(rating_style_ws *w, const rating_style_ws *w0, size_t nrows)
+{
+    size_t f = (size_t)(w->f > 0 ? w->f : 1);
+    memcpy(w->mu, w0->mu, f * sizeof(double));
+    memcpy(w->isd, w0->isd, f * sizeof(double));
+    memcpy(w->zmax, w0->zmax, f * sizeof(double));
+    if (w0->pw && w0->pw_cap >= nrows) {
+        if (nrows > w->pw_cap) {
+            w->pw = util_realloc(w->pw, nrows * sizeof(double));
+            w->pw_cap = nrows;
+        }
+        memcpy(w->pw, w0->pw, nrows * sizeof(double));
+    }
+}
+
 int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
                            const rating_boot_opts *bo, const unsigned char *shown,
                            int anchor, double anchor_score,
@@ -1510,7 +1563,6 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         style_ctx c0 = {rows, NULL, NULL, theta0, w0->mu, w0->isd, 4, NULL, prob0};
         style_pass(&c0, w0, o0.threads, NULL, NULL);
     }
-    rating_style_ws_free(w0);
     if (rc)
         goto out;
 #ifdef _OPENMP
@@ -1522,7 +1574,8 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         double *th = util_malloc(P * sizeof(double));
         gsl_rng *g = rng_alloc();
         rating_style_opts o1 = *so;
-        int z_ready = 0; /* z-scoring is fixed from the full data: once per thread */
+        int z_ready = 1; /* z-scoring (and arena_rank's weights) fixed from the full data */
+        style_ws_copy_fixed(w, w0, rows->n);
         o1.threads = 1;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -1532,7 +1585,6 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
             for (size_t i = 0; i < rows->n; i++)
                 wt[i] = (double)rng_poisson1(g); /* exact, one uniform, no exp */
             codes[k] = style_fit_core(rows, wt, w, &o1, 0, theta0, prob0, z_ready, th, th + n, NULL, &errs[k]);
-            z_ready = 1;
             if (!codes[k]) {
                 double *v = vals + (size_t)k * P;
                 rating_scores(th, n, shown, anchor, anchor_score, v);
@@ -1553,6 +1605,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         free(col);
     }
 out:
+    rating_style_ws_free(w0);
     free(theta0);
     free(prob0);
     free(vals);
