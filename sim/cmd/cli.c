@@ -322,9 +322,29 @@ int cli_fail(const cli_cmd *cmd, const char *fmt, ...)
 
 /* ---- outputs that are never overwritten silently ---------------------------- */
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+         : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISDIR(m) ? "a directory"
+         : "not a regular file";
+}
+
+int cli_check_output_kind(const char *opt, const char *path, util_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
+        return UTIL_OK;
+    return util_err_set(err, UTIL_EINPUT,
+                        "%s %s: %s; outputs are written to a temporary file and renamed into "
+                        "place, which would replace it (even with --force): give the path of "
+                        "a regular file", opt, path, file_kind(st.st_mode));
+}
+
 int cli_check_new_output(const char *opt, const char *path, int force, util_err *err)
 {
     struct stat st;
+    if (cli_check_output_kind(opt, path, err))
+        return UTIL_EINPUT;
     if (force || lstat(path, &st) != 0)
         return UTIL_OK;
     return util_err_set(err, UTIL_EINPUT,
@@ -334,6 +354,8 @@ int cli_check_new_output(const char *opt, const char *path, int force, util_err 
 
 int cli_place(const char *tmp, const char *path, int force, util_err *err)
 {
+    if (cli_check_output_kind("-o", path, err)) /* it may have appeared meanwhile */
+        return UTIL_EINPUT;
     if (force) {
         if (rename(tmp, path) == 0)
             return UTIL_OK;

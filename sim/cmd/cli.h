@@ -69,6 +69,10 @@ int cli_fail(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(pri
  * file unless force (hard link, then unlink; rename where the file system has
  * no hard links). On failure tmp is left for the caller to remove. */
 int cli_check_new_output(const char *opt, const char *path, int force, util_err *err);
+/* UTIL_EINPUT when `path` exists and is neither a regular file nor a
+ * symbolic link (a device such as /dev/null, a FIFO, a directory): the
+ * rename into place would replace it, --force or not. */
+int cli_check_output_kind(const char *opt, const char *path, util_err *err);
 int cli_place(const char *tmp, const char *path, int force, util_err *err);
 
 #endif

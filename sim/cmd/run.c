@@ -287,6 +287,8 @@ static int check_output_path(const char *out, util_err *err)
  * interrupted run's OUT.h5.part is replaced. */
 static int refuse_existing(const run_args *a, const char *part, util_err *err)
 {
+    if (cli_check_output_kind("-o", a->out, err))
+        return UTIL_EINPUT;
     if (a->force)
         return UTIL_OK;
     if (a->resume) { /* a .part next to a finished OUT.h5 would replace it at the end */

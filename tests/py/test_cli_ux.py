@@ -10,8 +10,10 @@
   same results) as the equivalent zip;
 * unknown names in errors list the known ones.
 """
+import os
 import re
 import shutil
+import stat
 
 import h5py
 import numpy as np
@@ -182,6 +184,28 @@ def test_battles_and_fit_refuse_existing_output(tmp_path):
     assert not (tmp_path / "fit2.csv").exists()
     arenasim("fit", csv, "-o", fit, "--force")
     assert fit.read_text().startswith("model,score,")
+
+
+def test_force_never_replaces_a_device_or_fifo(tmp_path):
+    """Outputs go to a temporary file renamed into place: with --force that
+    rename replaced `-o /dev/null` by a regular file. A FIFO stands in for the
+    device here (the same check: not a regular file, not a symbolic link)."""
+    csv = tmp_path / "b.csv"
+    arenasim("battles", SMOKE, "-o", csv)
+    shards = [tmp_path / f"s{i}.h5" for i in range(2)]
+    for i, s in enumerate(shards):
+        arenasim("run", SWEEP, "-o", s, "--shard", f"{i}/2", "--quiet")
+    fifo = tmp_path / "sink"
+    os.mkfifo(fifo)
+    before = sorted(x.name for x in tmp_path.iterdir())
+    for args in (("run", SMOKE, "--quiet"), ("battles", SMOKE), ("fit", csv),
+                 ("fit", csv, "--style"), ("merge", *shards)):
+        for force in ((), ("--force",)):
+            p = arenasim(*args, "-o", fifo, *force, check=False)
+            assert p.returncode == 2, (args, force, p.stderr)
+            assert f"-o {fifo}: a FIFO" in p.stderr and "regular file" in p.stderr, p.stderr
+            assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(x.name for x in tmp_path.iterdir()) == before   # nothing written
 
 
 def test_merge_refuses_existing_output_and_says_what_it_wrote(tmp_path):
