@@ -166,27 +166,34 @@ static const double csv_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* battles_csv_number (battles_internal.h): digits, optionally '.' and
- * digits, at most 15 significant digits in all, convert without strtod: the
- * mantissa is then an exact integer and 10^k exact, so one correctly rounded
+/* battles_csv_number (battles_internal.h): a text of at most 15 bytes that
+ * is digits, optionally '.' and digits (at least one before the '.'),
+ * converts without strtod: its at most 15 significant digits make the
+ * mantissa an exact integer and 10^k is exact, so one correctly rounded
  * division gives the same double as strtod (Clinger's fast path). Anything
- * else (signs, exponents, spaces, longer numbers, stray characters) goes to
+ * else (signs, exponents, spaces, longer texts, stray characters) goes to
  * parse_double, so the accepted set and every value stay those of strtod. */
 static inline int number_fast(const char *s, const char *e, double *x)
 {
-    const char *p = s;
+    size_t n = (size_t)(e - s), i = 0, dot;
     uint64_t m = 0;
-    int nd = 0, frac = 0;
-    while (p < e && (unsigned)(*p - '0') < 10u && nd < 16)
-        m = 10 * m + (uint64_t)(*p++ - '0'), nd++;
-    if (p < e && *p == '.' && nd > 0) {
-        p++;
-        while (p < e && (unsigned)(*p - '0') < 10u && nd < 16)
-            m = 10 * m + (uint64_t)(*p++ - '0'), nd++, frac++;
-    }
-    if (nd == 0 || nd > 15 || p != e)
+    if (n - 1 >= 15) /* empty, or longer than 15 bytes */
         return -1;
-    *x = frac ? (double)m / csv_pow10[frac] : (double)m;
+    for (unsigned d; i < n && (d = (unsigned char)s[i] - (unsigned)'0') <= 9; i++)
+        m = 10 * m + d;
+    if (i == n) {
+        *x = (double)m;
+        return 0;
+    }
+    if (i == 0 || s[i] != '.')
+        return -1;
+    for (dot = i++; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return -1;
+        m = 10 * m + d;
+    }
+    *x = n - dot - 1 ? (double)m / csv_pow10[n - dot - 1] : (double)m;
     return 0;
 }
 
@@ -489,23 +496,25 @@ static void span_map_free(span_map *m)
     free(m->slot);
 }
 
+static inline int key_eq(name_key a, name_key b, const char *sa, const char *sb)
+{
+    return a.w0 == b.w0 && a.w1 == b.w1 && a.n == b.n && (a.n <= 16 || !memcmp(sa + 8, sb + 8, a.n - 16));
+}
+
 static inline size_t span_pos(const span_map *m, const char *s, name_key k)
 {
     size_t j = name_hash(k) & (m->nslot - 1);
     for (int i; (i = m->slot[j] - 1) >= 0; j = (j + 1) & (m->nslot - 1)) {
-        const name_key *q = &m->key[i];
-        if (q->w0 == k.w0 && q->w1 == k.w1 && q->n == k.n &&
-            (k.n <= 16 || !memcmp(m->names[i] + 8, s + 8, k.n - 16)))
+        if (key_eq(m->key[i], k, m->names[i], s))
             break;
     }
     return j;
 }
 
-/* Index of the name [s, s + n) (no '\0' inside), added when new. */
-static int span_get(span_map *m, const char *s, size_t n)
+/* Index of the name [s, s + k.n) (no '\0' inside) of key k, added when new. */
+static int span_get_key(span_map *m, const char *s, name_key k)
 {
-    name_key k = name_key_of(s, n);
-    size_t j = span_pos(m, s, k);
+    size_t n = k.n, j = span_pos(m, s, k);
     if (m->slot[j])
         return m->slot[j] - 1;
     if (m->n == m->cap) {
@@ -527,6 +536,11 @@ static int span_get(span_map *m, const char *s, size_t n)
             m->slot[span_pos(m, m->names[i], m->key[i])] = i + 1;
     }
     return m->n - 1;
+}
+
+static int span_get(span_map *m, const char *s, size_t n)
+{
+    return span_get_key(m, s, name_key_of(s, n));
 }
 
 /* ---- Win/tie counts of one chunk, per (side A, side B) pair of its models ------
@@ -690,6 +704,14 @@ static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
     return ~(((x & lo7) + lo7) | x | lo7);
 }
 
+/* The top bit of every byte of x below c (c ≤ 0x80; exact: b | 0x80 ≥ c, so
+ * no byte borrows from the next). */
+static inline uint64_t bytes_below(uint64_t x, unsigned char c)
+{
+    const uint64_t hi = 0x8080808080808080ULL;
+    return ~((x | hi) - 0x0101010101010101ULL * c) & ~x & hi;
+}
+
 /* fast_fields_bytes eight bytes at a time: the commas of a word found at
  * once, with no branch per byte; a line with a special byte ('"', '\0',
  * '\r') goes to fast_fields_bytes. */
@@ -706,8 +728,9 @@ static int fast_fields(const char *p, const char *end, int ncol, const char **fs
         uint64_t nl = bytes_eq(x, '\n') & valid;
         uint64_t upto = nl ? (nl & (0 - nl)) - 1 : valid; /* bytes before the line end */
         uint64_t cm = bytes_eq(x, ',') & upto;
-        if ((bytes_eq(x, '"') | bytes_eq(x, '\0') | bytes_eq(x, '\r')) & upto)
-            return fast_fields_bytes(line, end, ncol, fs, fe, next);
+        if (bytes_below(x, ',') & upto) /* a byte below ',' (0x2C), as '"', '\0' or '\r' are */
+            if ((bytes_eq(x, '"') | bytes_eq(x, '\0') | bytes_eq(x, '\r')) & upto)
+                return fast_fields_bytes(line, end, ncol, fs, fe, next);
         for (; cm; cm &= cm - 1) {
             const char *c = w + (__builtin_ctzll(cm) >> 3);
             fe[n] = c;
@@ -744,7 +767,7 @@ static int span_winner(const char *s, const char *e)
  * the fast path knows and the row is valid: 1, with its values out; else 0
  * (the slow path then reads the line and names any error). */
 static int fast_row(const char *const *fs, const char *const *fe, const csv_sink *k, double *ts,
-                    double *d, int *oc)
+                    double *d, int *oc, name_key *ka, name_key *kb)
 {
     const csv_cols *c = k->c;
     double v[2 * FEAT_N];
@@ -756,8 +779,9 @@ static int fast_row(const char *const *fs, const char *const *fe, const csv_sink
     *ts = NAN;
     if (c->ts >= 0 && number_fast(fs[c->ts], fe[c->ts], ts))
         return 0;
-    size_t la = (size_t)(fe[c->ma] - fs[c->ma]), lb = (size_t)(fe[c->mb] - fs[c->mb]);
-    if (!la || !lb || (la == lb && !memcmp(fs[c->ma], fs[c->mb], la)))
+    *ka = name_key_of(fs[c->ma], (size_t)(fe[c->ma] - fs[c->ma]));
+    *kb = name_key_of(fs[c->mb], (size_t)(fe[c->mb] - fs[c->mb]));
+    if (!ka->n || !kb->n || key_eq(*ka, *kb, fs[c->ma], fs[c->mb]))
         return 0;
     return (*oc = span_winner(fs[c->win], fe[c->win])) >= 0;
 }
@@ -805,9 +829,11 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
                 ch->rc = UTIL_ERUNTIME;
                 break;
             }
-            if (fast && fast_fields(line, e, c->ncol, fs, fe, &next) && fast_row(fs, fe, k, &ts, d, &oc)) {
-                int a = span_get(&ch->map, fs[c->ma], (size_t)(fe[c->ma] - fs[c->ma]));
-                int b = span_get(&ch->map, fs[c->mb], (size_t)(fe[c->mb] - fs[c->mb]));
+            name_key ka, kb;
+            if (fast && fast_fields(line, e, c->ncol, fs, fe, &next) &&
+                fast_row(fs, fe, k, &ts, d, &oc, &ka, &kb)) {
+                int a = span_get_key(&ch->map, fs[c->ma], ka);
+                int b = span_get_key(&ch->map, fs[c->mb], kb);
                 chunk_store(ch, k, i++, a, b, oc, ts, d);
                 continue;
             }
@@ -1145,11 +1171,17 @@ int battles_read_csv_opt(FILE *fp, const char *path, const int *features, int n_
     if (in.len - body < (uint64_t)want * CSV_CHUNK_MIN)
         want = (int)((in.len - body) / CSV_CHUNK_MIN) + 1;
     nch = cut_chunks(&in, body, in.len, want, ch);
-#pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
-    for (int k = 0; k < nch; k++)
-        chunk_count(&ch[k], &in);
     size_t total = 0;
+    if (!(flags & BATTLES_TABLE_ONLY)) { /* where each chunk's rows go (no rows: no need) */
+#pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
+        for (int k = 0; k < nch; k++)
+            chunk_count(&ch[k], &in);
+    }
     for (int k = 0; k < nch; k++) {
+        if (flags & BATTLES_TABLE_ONLY) { /* rows counted from 0, no bound */
+            ch[k].lines = SIZE_MAX;
+            continue;
+        }
         ch[k].off = total;
         total += ch[k].lines;
     }
