@@ -329,9 +329,9 @@ static int split_error(int n, util_err *err)
  * buffer per thread (reused, so it stays in cache and its pages are touched
  * once): on virtual machines each first touch of a page is costly, and a
  * mapping of the whole file touches ~9,000 pages of 36 MB, a copy through a
- * 256 KiB buffer 64. Other inputs (pipes) are read into memory first. */
+ * 64 KiB buffer 16. Other inputs (pipes) are read into memory first. */
 
-#define CSV_BLOCK (256u << 10)
+#define CSV_BLOCK (64u << 10)
 
 typedef struct {
     int fd;             /* pread from fd, or −1: the bytes are in memory */
@@ -355,7 +355,7 @@ static void src_open(line_src *s, int fd, const char *mem, uint64_t lo, uint64_t
     s->pos = lo;
     s->stop = hi;
     s->cap = CSV_BLOCK;
-    s->buf = util_calloc(1, s->cap + CSV_SLACK);
+    s->buf = util_malloc(s->cap + CSV_SLACK);
 }
 
 static void src_close(line_src *s)
@@ -1063,7 +1063,7 @@ static void *alloc_rows_array(size_t bytes)
 {
     void *p = NULL;
     size_t sz = (bytes + CSV_HUGE - 1) / CSV_HUGE * CSV_HUGE;
-    if (bytes < CSV_HUGE || posix_memalign(&p, CSV_HUGE, sz) != 0)
+    if (bytes < CSV_HUGE / 8 || posix_memalign(&p, CSV_HUGE, sz) != 0)
         return util_malloc(bytes);
 #ifdef MADV_HUGEPAGE
     (void)madvise(p, sz, MADV_HUGEPAGE);

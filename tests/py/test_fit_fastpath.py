@@ -24,7 +24,7 @@ from fitutil import BIN
 COLS = ["model_a", "model_b", "winner", "tstamp", "sum_assistant_a_tokens", "sum_assistant_b_tokens",
         "header_count_a", "header_count_b", "list_count_a", "list_count_b", "bold_count_a", "bold_count_b"]
 WIN = ["model_a", "model_b", "tie", "tie (bothbad)"]
-BIG = "big" + "x" * 300000  # a name longer than the 256 KiB read block
+BIG = "big" + "x" * 300000  # a name longer than the 64 KiB read block
 NAMES = ["a", "b2", "c" * 7, "d" * 8, "e" * 9, "f" * 15, "f" * 16, "f" * 17,
          "same-start-AAAA-same-end", "same-start-BBBB-same-end",  # equal first/last 8 bytes
          "same-start-AAAAA-same-end",
