@@ -543,30 +543,39 @@ static int span_get(span_map *m, const char *s, size_t n)
     return span_get_key(m, s, name_key_of(s, n));
 }
 
-/* ---- Win/tie counts of one chunk, per (side A, side B) pair of its models ------
- * Counts are whole numbers in doubles, so adding them into the table in any
- * order gives the table a battle-by-battle pass would (exact below 2^53). */
+/* ---- Win/tie counts of one chunk, per pair of its models -----------------------
+ * Keyed by the unordered pair (outcome seen from the lower index, as
+ * rating_table_add does). Counts are whole numbers, so adding them into the
+ * table in any order gives the table a battle-by-battle pass would (doubles
+ * are exact below 2^53). A 32-bit count could only wrap in a chunk of more
+ * than 2^32 rows, and a chunk with more than BATTLES_MAX_MODELS models
+ * stops counting (off): either makes the file one that is re-read
+ * sequentially (battle or model limit), so its counts are never used. This
+ * bounds the map to the pairs of 4,096 models (≈ 8.4 M pairs, 20 bytes each
+ * at half load: ≈ 0.34 GB per thread at worst; real logs: a few hundred KB). */
 
 typedef struct {
-    uint64_t key; /* (a + 1) << 32 | b; 0 = empty */
-    double c[4];  /* battles per RATING_* outcome */
+    uint32_t key;  /* lo << 16 | hi (lo < hi, local indices < 2^16); 0 = empty */
+    uint32_t c[4]; /* battles per RATING_* outcome, seen from lo */
 } pair_cell;
 
 typedef struct {
     pair_cell *cell;
     size_t n, nslot;
+    int off;       /* stopped counting: more than BATTLES_MAX_MODELS models */
 } pair_map;
 
 static void pair_init(pair_map *m)
 {
     m->n = 0;
+    m->off = 0;
     m->nslot = 1024;
     m->cell = util_calloc(m->nslot, sizeof *m->cell);
 }
 
-static pair_cell *pair_slot(pair_cell *cell, size_t nslot, uint64_t key)
+static pair_cell *pair_slot(pair_cell *cell, size_t nslot, uint32_t key)
 {
-    size_t k = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 32) & (nslot - 1); /* high half: all bits of key */
+    size_t k = (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & (nslot - 1);
     while (cell[k].key && cell[k].key != key)
         k = (k + 1) & (nslot - 1);
     return &cell[k];
@@ -574,7 +583,17 @@ static pair_cell *pair_slot(pair_cell *cell, size_t nslot, uint64_t key)
 
 static void pair_add(pair_map *m, int a, int b, int oc)
 {
-    uint64_t key = (uint64_t)(a + 1) << 32 | (uint32_t)b;
+    if (a > BATTLES_MAX_MODELS || b > BATTLES_MAX_MODELS || m->off) {
+        m->off = 1;
+        return;
+    }
+    if (a > b) {
+        int t = a;
+        a = b;
+        b = t;
+        oc = oc == RATING_A_WINS ? RATING_B_WINS : oc == RATING_B_WINS ? RATING_A_WINS : oc;
+    }
+    uint32_t key = (uint32_t)a << 16 | (uint32_t)b;
     pair_cell *c = pair_slot(m->cell, m->nslot, key);
     if (!c->key) {
         c->key = key;
@@ -590,7 +609,7 @@ static void pair_add(pair_map *m, int a, int b, int oc)
             c = pair_slot(m->cell, m->nslot, key);
         }
     }
-    c->c[oc] += 1.0;
+    c->c[oc]++;
 }
 
 /* ---- Chunks parsed in parallel ------------------------------------------------
@@ -947,10 +966,10 @@ static rating_table *merge_pairs(const csv_chunk *ch, int n, int n_models, int *
             const pair_cell *c = &ch[k].pairs.cell[s];
             if (!c->key)
                 continue;
-            int a = remap[k][(c->key >> 32) - 1], b = remap[k][(uint32_t)c->key];
+            int a = remap[k][c->key >> 16], b = remap[k][c->key & 0xFFFF];
             for (int o = 0; o < 4; o++)
                 if (c->c[o] != 0)
-                    rating_table_add(t, a, b, o, c->c[o]);
+                    rating_table_add(t, a, b, o, (double)c->c[o]);
         }
     return t;
 }
@@ -1115,7 +1134,10 @@ static int finish_chunks(csv_chunk *ch, int nch, const csv_input *in, uint64_t b
     while (kend < nch && (nrows += ch[kend].nrows, !ch[kend++].rc))
         ;
     merge_maps(ch, kend, rd, remap);
-    if (nrows > BATTLES_MAX_BATTLES || rd->map.n > BATTLES_MAX_MODELS) {
+    int counted = 1;
+    for (int k = 0; k < kend; k++)
+        counted &= !ch[k].pairs.off; /* (off implies more models than the limit) */
+    if (nrows > BATTLES_MAX_BATTLES || rd->map.n > BATTLES_MAX_MODELS || !counted) {
         for (int k = 0; k < kend; k++)
             free(remap[k]);
         battles_reader_discard(rd);

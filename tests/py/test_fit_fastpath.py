@@ -152,3 +152,53 @@ def test_plain_fit_table_equals_row_by_row_table(tmp_path, files):
     a = fit(paths["fast"], tmp_path / "csv.csv", threads=3)
     b = fit(jp, tmp_path / "json.csv", "--format", "fastchat-json")
     assert a == b
+
+
+def limit_file(path, bad_line=None):
+    """3.4-5 MB: 130,000 battles among 10 models, then 5,000 battles that each
+    bring one new model (all in the last chunk with 3 threads), then 100 more.
+    Returns the line number and name of the 4,097th model."""
+    rnd = random.Random(4)
+    base = [f"base{i}" for i in range(10)]
+    lines = ["model_a,model_b,winner"]
+    seen = list(base)
+    for _ in range(130000):
+        a, b = rnd.sample(base, 2)
+        lines.append(f"{a},{b},{rnd.choice(WIN)},{'x' * 20}")
+    at = None
+    for i in range(5000):
+        lines.append(f"{base[i % 10]},new{i},model_a,{'x' * 20}")
+        seen.append(f"new{i}")
+        if at is None and len(seen) > 4096:
+            at = (len(lines), f"new{i}")
+    lines += [f"{base[0]},{base[1]},tie,{'x' * 20}"] * 100
+    if bad_line:
+        lines[bad_line - 1] = "base0,base1,nobody," + "x" * 20
+    lines[0] += ",pad"
+    path.write_text("\n".join(lines) + "\n")
+    return at
+
+
+@pytest.mark.parametrize("args", [("--style", "--style-features", "tokens"), ()], ids=["style", "plain"])
+def test_model_limit_found_in_a_late_chunk(tmp_path, args):
+    """The model limit crossed in the last chunk, whose own map passes the
+    limit (it stops counting pairs): the sequential re-read names the line
+    and model as before, for any thread count; an earlier bad line wins."""
+    p = tmp_path / "many.csv"
+    line, name = limit_file(p)
+    if args:  # the style columns: every line needs them
+        text = p.read_text().replace(",pad\n", ",sum_assistant_a_tokens,sum_assistant_b_tokens\n", 1)
+        p.write_text(text.replace(",xxxxxxxxxxxxxxxxxxxx\n", ",5,7\n"))
+    assert p.stat().st_size > 3 * 2**20  # 3 chunks with 3 threads
+    for t in (1, 3):
+        env = dict(os.environ, OMP_NUM_THREADS=str(t))
+        r = subprocess.run([BIN, "fit", str(p), *args], capture_output=True, text=True, env=env, timeout=300)
+        assert r.returncode == 2
+        assert f"{p}:{line}: model '{name}' is model number 4097, more than the limit of 4096" in r.stderr, r.stderr
+    q = tmp_path / "bad_first.csv"
+    limit_file(q, bad_line=70000)
+    for t in (1, 3):
+        env = dict(os.environ, OMP_NUM_THREADS=str(t))
+        r = subprocess.run([BIN, "fit", str(q)], capture_output=True, text=True, env=env, timeout=300)
+        assert r.returncode == 2
+        assert f"{q}:70000: unknown winner 'nobody'" in r.stderr, r.stderr
