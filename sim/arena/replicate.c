@@ -21,13 +21,13 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     const int nf = s->n_fin_fit, F = s->n_feat_ctl;
     w->rng = rng_alloc();
     w->cap = s->max_battles;
-    w->b = util_malloc(w->cap * sizeof *w->b);
+    w->b = util_malloc_large(w->cap * sizeof *w->b);
     w->beta = util_malloc((size_t)s->p->n_voters * FEAT_N * sizeof(double));
     w->theta = util_malloc((size_t)s->n_ent * sizeof(double));
     w->tab_sel = rating_table_alloc(s->n_sel_fit);
     w->tab_fin = rating_table_alloc(nf);
-    w->rows_sel = rating_rows_alloc(s->n_sel_fit, F, 1024);
-    w->rows_fin = rating_rows_alloc(nf, F, 1024);
+    w->rows_sel = rating_rows_alloc(s->n_sel_fit, F, w->cap); /* pages are touched as rows arrive */
+    w->rows_fin = rating_rows_alloc(nf, F, w->cap);
     w->bt_sel = rating_bt_ws_alloc(s->n_sel_fit);
     w->bt_fin = rating_bt_ws_alloc(nf);
     if (F > 0) {

@@ -47,42 +47,47 @@ void rng_philox4x64_block(const uint64_t ctr[4], const uint64_t key[2],
     out[3] = c3;
 }
 
-/* RNG_BATCH consecutive blocks (counters ctr[0], ctr[0]+1, ...) with the
- * rounds interleaved across blocks: the blocks are independent, so the
- * 128-bit multiplies of different blocks overlap in the pipeline instead of
- * waiting on one block's chain. Same words, same order as one block at a time
- * (tests/unit/test_sim.c checks it against rng_philox4x64_block). */
-void rng_refill(rng_state *s)
+/* One Philox round on the block (c0, c1, c2, c3). */
+#define PHILOX_ROUND(c0, c1, c2, c3, k0, k1)              \
+    do {                                                  \
+        uint64_t hi0_, lo0_, hi1_, lo1_;                  \
+        mulhilo(PHILOX_M0, c0, &hi0_, &lo0_);             \
+        mulhilo(PHILOX_M1, c2, &hi1_, &lo1_);             \
+        c0 = hi1_ ^ c1 ^ (k0);                            \
+        c1 = lo1_;                                        \
+        c2 = hi0_ ^ c3 ^ (k1);                            \
+        c3 = lo0_;                                        \
+    } while (0)
+
+/* Two consecutive blocks (counters ctr[0] + j, ctr[0] + j + 1, the other
+ * counter words as in ctr) with their rounds interleaved: the two blocks are
+ * independent, so the 128-bit multiplies of one overlap with the other's in
+ * the pipeline; two blocks keep most of their state in registers, which
+ * eight interleaved blocks (arrays on the stack) did not. */
+static void philox_pair(const uint64_t ctr[4], uint64_t j, const uint64_t key[2], uint64_t *out)
 {
-    uint64_t c0[RNG_BATCH], c1[RNG_BATCH], c2[RNG_BATCH], c3[RNG_BATCH];
-    for (int j = 0; j < RNG_BATCH; j++) {
-        c0[j] = s->ctr[0] + (uint64_t)j;
-        c1[j] = s->ctr[1];
-        c2[j] = s->ctr[2];
-        c3[j] = s->ctr[3];
-    }
-    uint64_t k0 = s->key[0], k1 = s->key[1];
+    uint64_t a0 = ctr[0] + j, a1 = ctr[1], a2 = ctr[2], a3 = ctr[3];
+    uint64_t b0 = ctr[0] + j + 1, b1 = ctr[1], b2 = ctr[2], b3 = ctr[3];
+    uint64_t k0 = key[0], k1 = key[1];
     for (int i = 0; i < 10; i++) {
         if (i > 0) {
             k0 += PHILOX_W0;
             k1 += PHILOX_W1;
         }
-        for (int j = 0; j < RNG_BATCH; j++) {
-            uint64_t hi0, lo0, hi1, lo1;
-            mulhilo(PHILOX_M0, c0[j], &hi0, &lo0);
-            mulhilo(PHILOX_M1, c2[j], &hi1, &lo1);
-            c0[j] = hi1 ^ c1[j] ^ k0;
-            c1[j] = lo1;
-            c2[j] = hi0 ^ c3[j] ^ k1;
-            c3[j] = lo0;
-        }
+        PHILOX_ROUND(a0, a1, a2, a3, k0, k1);
+        PHILOX_ROUND(b0, b1, b2, b3, k0, k1);
     }
-    for (int j = 0; j < RNG_BATCH; j++) {
-        s->out[4 * j] = c0[j];
-        s->out[4 * j + 1] = c1[j];
-        s->out[4 * j + 2] = c2[j];
-        s->out[4 * j + 3] = c3[j];
-    }
+    out[0] = a0, out[1] = a1, out[2] = a2, out[3] = a3;
+    out[4] = b0, out[5] = b1, out[6] = b2, out[7] = b3;
+}
+
+/* RNG_BATCH consecutive blocks (counters ctr[0], ctr[0]+1, ...), two at a
+ * time. Same words, same order as one block at a time (tests/unit/test_rng.c
+ * checks it against rng_philox4x64_block). */
+void rng_refill(rng_state *s)
+{
+    for (int j = 0; j < RNG_BATCH; j += 2)
+        philox_pair(s->ctr, (uint64_t)j, s->key, s->out + 4 * j);
     s->ctr[0] += RNG_BATCH;
     s->used = 0;
 }

@@ -32,6 +32,9 @@ void util_err_clear(util_err *e);
 /* Allocation that never returns NULL: on failure prints and exits(1). */
 void *util_malloc(size_t n);
 void *util_calloc(size_t count, size_t size);
+/* util_malloc for buffers of many MiB filled in one go: asks the kernel for
+ * transparent huge pages (fewer page faults) where it offers them. free() it. */
+void *util_malloc_large(size_t n);
 void *util_realloc(void *p, size_t n);
 char *util_strdup(const char *s);
 
