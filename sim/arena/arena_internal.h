@@ -107,7 +107,8 @@ int arena_selection_correction(const arena_scenario *s, arena_ws *w, util_err *e
 
 /* leaderboard.c */
 void arena_clear_estimator(const arena_scenario *s, int est, arena_result *out);
-void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out);
+void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out,
+                      int style_point_only);
 
 /* measure.c */
 void arena_agreement(const arena_scenario *s, arena_ws *w, int est, arena_result *out);

@@ -10,11 +10,13 @@
 
 #include "base/rng.h"
 
-static int estimator_scores(const arena_scenario *s, arena_ws *w, int est, util_err *err)
+/* The scores of estimator est, with the configured CIs unless !with_ci. */
+static int estimator_scores(const arena_scenario *s, arena_ws *w, int est, int with_ci,
+                            util_err *err)
 {
     const params *p = s->p;
     const int n = s->n_fin_fit;
-    int want_cov = p->ci == CI_SANDWICH && est != EST_ELO;
+    int want_cov = with_ci && p->ci == CI_SANDWICH && est != EST_ELO;
     for (int i = 0; i < n; i++)
         w->lo[i] = w->hi[i] = NAN;
     if (est == EST_ELO) {
@@ -39,7 +41,7 @@ static int estimator_scores(const arena_scenario *s, arena_ws *w, int est, util_
         if (est == EST_BT_STYLE) /* keep the ratings block of the (n+F)² covariance */
             rating_cov_ratings(w->cov, n, s->n_feat_ctl, w->cov);
         rating_ci_from_cov(w->score, w->cov, n, w->shown, s->anchor, p->ci_level, w->lo, w->hi);
-    } else if (p->ci == CI_BOOTSTRAP) {
+    } else if (with_ci && p->ci == CI_BOOTSTRAP) {
         /* bootstrap rounds of this replicate: streams (seed, point, replicate, BOOTSTRAP, k) */
         rating_boot_opts bo = {p->seed, w->point, w->rep, p->n_bootstrap, 1, p->ci_level};
         if (est == EST_BT) {
@@ -104,8 +106,13 @@ void arena_clear_estimator(const arena_scenario *s, int est, arena_result *out)
 }
 
 /* Final leaderboards. An estimator whose fit has no finite MLE or does not
- * converge is recorded in fit_status and left NaN; the others go on. */
-void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out)
+ * converge is recorded in fit_status and left NaN; the others go on.
+ * style_point_only (the neutral rerun, whose only product is the bt_style
+ * selection-on-noise term): bt_style's point scores alone, no CIs, no
+ * agreement metrics, the other estimators left NaN. The point scores do not
+ * depend on whether CIs are computed, so the term is the same. */
+void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out,
+                      int style_point_only)
 {
     const params *p = s->p;
     util_err err;
@@ -114,19 +121,21 @@ void arena_final_fits(const arena_scenario *s, arena_ws *w, arena_result *out)
         out->gamma[f] = NAN;
     for (int est = 0; est < EST_N; est++) {
         out->fit_status[est] = ARENA_FIT_OK;
-        if (!p->estimators[est]) {
+        if (!p->estimators[est] || (style_point_only && est != EST_BT_STYLE)) {
             arena_clear_estimator(s, est, out);
             continue;
         }
-        if (estimator_scores(s, w, est, &err) != UTIL_OK) {
+        int with_ci = !style_point_only && p->ci != CI_NONE && est != EST_ELO;
+        if (estimator_scores(s, w, est, with_ci, &err) != UTIL_OK) {
             arena_clear_estimator(s, est, out);
             out->fit_status[est] = ARENA_FIT_FAILED;
             continue;
         }
         if (w->sel_ridged || (est != EST_ELO && w->ridged[0]))
             out->fit_status[est] = ARENA_FIT_RIDGE;
-        store_estimator(s, w, est, p->ci != CI_NONE && est != EST_ELO, out);
-        arena_agreement(s, w, est, out);
+        store_estimator(s, w, est, with_ci, out);
+        if (!style_point_only)
+            arena_agreement(s, w, est, out);
         if (est == EST_BT_STYLE)
             for (int k = 0; k < s->n_feat_ctl; k++)
                 out->gamma[s->feat_ctl[k]] = w->gamma[k];

@@ -246,14 +246,14 @@ int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
         keep[g] = keep_anchor[g] = NAN;
     if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
         run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
-        arena_final_fits(s, w, out);
+        arena_final_fits(s, w, out, 1); /* only its selection term is kept */
         for (int g = 0; g < p->n_gaming; g++) {
             keep[g] = out->selection[g];
             keep_anchor[g] = out->selection_anchor[g];
         }
     }
     if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
-        arena_final_fits(s, w, out);
+        arena_final_fits(s, w, out, 0);
     else
         result_unrated(s, out);
     for (int g = 0; g < p->n_gaming; g++) {
