@@ -43,8 +43,10 @@ void arena_rao_kupper(double D, double eta, double *pa, double *pb, double *ptie
 
 /* Draw one response of an entity: log-normal length with the profile's
  * mean, counts Poisson with rates proportional to the realised length.
- * ln f is known before f, so each count's ln λ = ln f + ln mean costs no log
- * and rng_poisson (exact, one uniform, one exp) draws it. */
+ * ln f is known before f, so each count's ln λ = ln f + ln mean costs no log.
+ * Each count is an exact inversion of one uniform (rng_poisson); the pmf at
+ * the mode of every count is computed before any count is drawn, so the
+ * four exps run side by side (the draws and their order are rng_poisson's). */
 static void draw_response(gsl_rng *r, const arena_entity *e, double length_sd,
                           uint32_t feat[FEAT_N])
 {
@@ -53,9 +55,13 @@ static void draw_response(gsl_rng *r, const arena_entity *e, double length_sd,
     double f = exp(log_f);
     double tok = e->style.mean[FEAT_TOKENS] * f;
     feat[FEAT_TOKENS] = tok < 1.0 ? 1u : (uint32_t)lround(tok);
+    double lam[FEAT_N], pm[FEAT_N];
+    for (int k = 1; k < FEAT_N; k++) {
+        lam[k] = e->style.mean[k] > 0 ? e->style.mean[k] * f : 0.0;
+        pm[k] = rng_poisson_pm(lam[k], log_f + e->log_mean[k]);
+    }
     for (int k = 1; k < FEAT_N; k++)
-        feat[k] = e->style.mean[k] > 0 ? rng_poisson(r, e->style.mean[k] * f, log_f + e->log_mean[k])
-                                       : 0u;
+        feat[k] = rng_poisson_walk(r, lam[k], pm[k]);
 }
 
 /* |D| beyond this decides every vote to double precision anyway; the clamp

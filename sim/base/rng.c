@@ -222,21 +222,29 @@ static double rng_recip(unsigned k)
     return k < RNG_TAB ? rng_recip_tab[k] : 1.0 / k;
 }
 
+double rng_poisson_pm(double lambda, double log_lambda)
+{
+    if (!(lambda > 0) || lambda > RNG_POISSON_MAX)
+        return 0.0;
+    const unsigned m = (unsigned)lambda;
+    return exp(m * log_lambda - lambda - rng_lnfact(m));
+}
+
 /* Inversion over the order m, m+1, m−1, m+2, m−2, ... (m = ⌊λ⌋, the mode):
  * subtract each pmf value from u until u falls inside one. Any fixed order of
  * the support gives an exact inversion; starting at the mode makes the
- * expected number of steps about 1.6·√λ instead of λ. pmf(m) takes the one
- * exp; its neighbours follow by pmf(k+1) = pmf(k)·λ/(k+1). If rounding
- * leaves u beyond the whole computed mass (probability ~1e−15) the draw is
- * repeated with a fresh uniform, i.e. it samples the computed pmf normalised. */
-unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda)
+ * expected number of steps about 1.6·√λ instead of λ. pm = pmf(m) comes from
+ * rng_poisson_pm (the one exp); its neighbours follow by
+ * pmf(k+1) = pmf(k)·λ/(k+1). If rounding leaves u beyond the whole computed
+ * mass (probability ~1e−15) the draw is repeated with a fresh uniform, i.e.
+ * it samples the computed pmf normalised. */
+unsigned rng_poisson_walk(gsl_rng *r, double lambda, double pm)
 {
     if (!(lambda > 0))
         return 0;
     if (lambda > RNG_POISSON_MAX) /* beyond any response count; keeps m in range */
         return gsl_ran_poisson(r, lambda);
     const unsigned m = (unsigned)lambda;
-    const double pm = exp(m * log_lambda - lambda - rng_lnfact(m));
     const double inv_lambda = 1.0 / lambda;
     for (;;) {
         double u = rng_u01(r);
@@ -260,6 +268,11 @@ unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda)
             }
         }
     }
+}
+
+unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda)
+{
+    return rng_poisson_walk(r, lambda, rng_poisson_pm(lambda, log_lambda));
 }
 
 /* cdf of Poisson(1) at k = 0..17, correctly rounded (mpmath, 200-bit); from

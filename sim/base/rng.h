@@ -103,6 +103,16 @@ static inline uint64_t rng_index(gsl_rng *r, uint64_t n)
  * expected work is O(√λ) and one exp per draw. r from rng_alloc. */
 unsigned rng_poisson(gsl_rng *r, double lambda, double log_lambda);
 
+/* rng_poisson in two steps, the same draws:
+ * rng_poisson(r, λ, ln λ) = rng_poisson_walk(r, λ, rng_poisson_pm(λ, ln λ)).
+ * rng_poisson_pm is pmf(⌊λ⌋) (one exp, no randomness), rng_poisson_walk the
+ * inversion given it. A caller with several draws computes every pm first:
+ * the exps are then independent of one another and overlap in the CPU,
+ * instead of each waiting behind the previous draw's search (whose last
+ * branch is mispredicted more often than not). */
+double rng_poisson_pm(double lambda, double log_lambda);
+unsigned rng_poisson_walk(gsl_rng *r, double lambda, double pm);
+
 /* Poisson(1) variate (bootstrap weights) by inversion of one uniform against
  * the correctly rounded cdf table: exact to the 2^−53 resolution of the
  * uniform (values ≥ 18, probability < 1e−16, are not produced). */
