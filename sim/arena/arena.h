@@ -67,6 +67,9 @@ typedef struct {
     double r_base_true[PARAMS_MAX_GAMING]; /* the same for each vendor's base, vs the field */
     double *pub_cum;       /* cumulative public sampling weights (for draws) */
     double exp_eta;        /* exp(tie_threshold), for the one-exp vote */
+    int share_neutral_prefix; /* 1: the neutral rerun shares the draws before the
+                                 selection fit with the biased run (replicate.c);
+                                 0: two separate runs (the same results; tests) */
 } arena_scenario;
 
 int arena_scenario_init(arena_scenario *s, const params *p, util_err *err);

@@ -37,6 +37,9 @@ struct arena_ws {
     gsl_rng *rng;
     arena_battle *b;
     size_t nb, cap;
+    unsigned char no_style; /* votes ignore style (the neutral rerun) */
+    unsigned char dual;     /* also record a style-neutral vote in alt_outcome */
+    uint8_t *alt_outcome;   /* [cap] (neutral_rerun only; replicate.c) */
     double *beta;        /* [voter][FEAT_N] */
     double *theta;       /* [entity] θ of this replicate */
     rating_table *tab_sel, *tab_fin;

@@ -45,7 +45,8 @@ double arena_point_bytes(const params *p, int threads)
     for (int f = 0; f < FEAT_N; f++)
         F += p->style_features[f] != 0;
     counts(p, &n_sel, &n_fin, &battles);
-    double ws = battles * (sizeof(arena_battle) + 2.0 * (4 + 4 + 1 + 8.0 * F)) +
+    double ws = battles * (sizeof(arena_battle) + (p->neutral_rerun ? 1.0 : 0.0) +
+                           2.0 * (4 + 4 + 1 + 8.0 * F)) +
                 (double)p->n_voters * FEAT_N * 8 + fit_bytes(n_sel, F) + fit_bytes(n_fin, F) +
                 fit_bytes(p->n_models, 0) + 8.0 * (n_fin + F) * (n_fin + F) + 8.0 * n_sel * n_sel;
     if (p->ci == CI_BOOTSTRAP)

@@ -22,6 +22,8 @@ arena_ws *arena_ws_alloc(const arena_scenario *s)
     w->rng = rng_alloc();
     w->cap = s->max_battles;
     w->b = util_malloc_large(w->cap * sizeof *w->b);
+    if (s->p->neutral_rerun)
+        w->alt_outcome = util_malloc(w->cap);
     w->beta = util_malloc((size_t)s->p->n_voters * FEAT_N * sizeof(double));
     w->theta = util_malloc((size_t)s->n_ent * sizeof(double));
     w->tab_sel = rating_table_alloc(s->n_sel_fit);
@@ -69,6 +71,7 @@ void arena_ws_free(arena_ws *w)
         return;
     gsl_rng_free(w->rng);
     free(w->b);
+    free(w->alt_outcome);
     free(w->beta);
     free(w->theta);
     rating_table_free(w->tab_sel);
@@ -172,31 +175,46 @@ void arena_result_free(arena_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The start of a run: the replicate's stream, voters and substance. */
+static void start_run(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
+                      int neutral)
+{
+    rng_set_stream(w->rng, s->p->seed, point, rep, RNG_PURPOSE_SIM, 0);
+    w->point = point;
+    w->rep = rep;
+    w->nb = 0;
+    w->no_style = 0;
+    arena_draw_population(s, w, neutral);
+}
+
+/* From the selection fit on: selection, its correction, the listed and
+ * release phases, the vote policies and the truth of the final fit. */
+static int finish_run(const arena_scenario *s, arena_ws *w, long *pub_left, util_err *err)
+{
+    int rc = arena_select_variants(s, w, err); /* on the votes so far */
+    if (!rc)
+        rc = arena_selection_correction(s, w, err);
+    if (rc)
+        return rc;
+    arena_listed_stage(s, w, pub_left);
+    arena_build_final_map(s, w);
+    arena_apply_vote_policies(s, w);
+    arena_true_scores(s, w, s->n_fin_fit);
+    return UTIL_OK;
+}
+
 static int run_once(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
                     int neutral, util_err *err)
 {
     const params *p = s->p;
-    rng_set_stream(w->rng, p->seed, point, rep, RNG_PURPOSE_SIM, 0);
-    w->point = point;
-    w->rep = rep;
-    w->nb = 0;
-    arena_draw_population(s, w, neutral);
+    start_run(s, w, point, rep, neutral);
     long pub_left = p->n_public;
     if (p->sampling == SAMPLING_ARENA) { /* its own stream of public + testing votes */
         arena_policy_battles(s, w);
         pub_left = 0;
     } else
         arena_testing_stage(s, w, &pub_left); /* public votes interleaved (timeline.c) */
-    int rc = arena_select_variants(s, w, err); /* on the votes so far */
-    if (!rc)
-        rc = arena_selection_correction(s, w, err);
-    if (rc)
-        return rc;
-    arena_listed_stage(s, w, &pub_left);
-    arena_build_final_map(s, w);
-    arena_apply_vote_policies(s, w);
-    arena_true_scores(s, w, s->n_fin_fit);
-    return UTIL_OK;
+    return finish_run(s, w, &pub_left, err);
 }
 
 int arena_generate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep, util_err *err)
@@ -236,6 +254,55 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
     out->tie_share = out->bothbad_share = NAN;
 }
 
+/* The neutral rerun and the biased run take the same random numbers up to
+ * the selection fit when the sampling does not look at outcomes (every
+ * sampling but `arena`): the voters' β are drawn in both (the neutral run
+ * zeroes them after drawing), every battle draws the same pair, responses,
+ * voter and uniform, and only the outcomes differ. So that stretch is
+ * simulated once, recording both outcomes of each battle; from the
+ * selection fit on each run continues from a copy of the stream at that
+ * point. The results are those of two separate runs, bit for bit
+ * (tests/unit/test_sim.c compares them). keep: the neutral run's selection
+ * terms (left NaN if its selection fit fails); *biased_rc: finish_run's. */
+static void neutral_then_biased(const arena_scenario *s, arena_ws *w, uint64_t point,
+                               uint64_t rep, arena_result *out, double *keep, double *keep_anchor,
+                               int *biased_rc)
+{
+    const params *p = s->p;
+    util_err err;
+    start_run(s, w, point, rep, 0);
+    long pub_left = p->n_public;
+    w->dual = 1;
+    arena_testing_stage(s, w, &pub_left);
+    w->dual = 0;
+    const rng_state fork = *(const rng_state *)w->rng->state;
+    const size_t nb_pre = w->nb;
+    const long pub_fork = pub_left;
+    for (size_t i = 0; i < nb_pre; i++) { /* neutral outcomes in place, biased ones kept aside */
+        uint8_t o = w->b[i].outcome;
+        w->b[i].outcome = w->alt_outcome[i];
+        w->alt_outcome[i] = o;
+    }
+    w->no_style = 1;
+    int neutral_ok = finish_run(s, w, &pub_left, &err) == UTIL_OK;
+    if (neutral_ok) {
+        arena_final_fits(s, w, out, 1); /* only its selection term is kept */
+        for (int g = 0; g < p->n_gaming; g++) {
+            keep[g] = out->selection[g];
+            keep_anchor[g] = out->selection_anchor[g];
+        }
+    }
+    w->no_style = 0;
+    *(rng_state *)w->rng->state = fork;
+    w->nb = nb_pre;
+    pub_left = pub_fork;
+    for (size_t i = 0; i < nb_pre; i++) {
+        w->b[i].outcome = w->alt_outcome[i];
+        w->b[i].kept = 1; /* the neutral run's vote policies may have retracted it */
+    }
+    *biased_rc = finish_run(s, w, &pub_left, &err);
+}
+
 int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
                   arena_result *out, util_err *err)
 {
@@ -244,15 +311,22 @@ int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     double keep[PARAMS_MAX_GAMING], keep_anchor[PARAMS_MAX_GAMING];
     for (int g = 0; g < p->n_gaming; g++)
         keep[g] = keep_anchor[g] = NAN;
-    if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
-        run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
-        arena_final_fits(s, w, out, 1); /* only its selection term is kept */
-        for (int g = 0; g < p->n_gaming; g++) {
-            keep[g] = out->selection[g];
-            keep_anchor[g] = out->selection_anchor[g];
+    int rc;
+    if (p->neutral_rerun && p->estimators[EST_BT_STYLE] && p->sampling != SAMPLING_ARENA &&
+        s->share_neutral_prefix) {
+        neutral_then_biased(s, w, point, rep, out, keep, keep_anchor, &rc);
+    } else {
+        if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
+            run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
+            arena_final_fits(s, w, out, 1); /* only its selection term is kept */
+            for (int g = 0; g < p->n_gaming; g++) {
+                keep[g] = out->selection[g];
+                keep_anchor[g] = out->selection_anchor[g];
+            }
         }
+        rc = run_once(s, w, point, rep, 0, &fit_err);
     }
-    if (run_once(s, w, point, rep, 0, &fit_err) == UTIL_OK)
+    if (rc == UTIL_OK)
         arena_final_fits(s, w, out, 0);
     else
         result_unrated(s, out);

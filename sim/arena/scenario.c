@@ -108,6 +108,7 @@ int arena_scenario_init(arena_scenario *s, const params *p, util_err *err)
     for (int i = 0; i < p->n_models; i++)
         s->pub_cum[i] = (c += p->sampling == SAMPLING_UNIFORM ? 1.0 : p->models[i].weight);
     s->exp_eta = exp(p->tie_threshold);
+    s->share_neutral_prefix = 1;
     s->r_public_true = util_calloc((size_t)p->n_models, sizeof(double));
     int rc = arena_public_true_ratings(s, err);
     for (int g = 0; !rc && g < p->n_gaming; g++)

@@ -68,9 +68,25 @@ static void draw_response(gsl_rng *r, const arena_entity *e, double length_sd,
  * keeps exp(D)·exp(η) finite. */
 #define VOTE_D_MAX 200.0
 
-/* One vote: a random voter from the pool judges the two responses.
- * Rao-Kupper with one exp: with e = exp(D) and E = exp(η),
- * σ(D − η) = e/(e + E) and σ(−D − η) = 1/(1 + E·e). */
+/* Rao-Kupper with one exp: with e = exp(D) and E = exp(η),
+ * σ(D − η) = e/(e + E) and σ(−D − η) = 1/(1 + E·e); u decides. */
+static uint8_t rk_outcome(const arena_scenario *s, double D, double u)
+{
+    double e = exp(fmin(fmax(D, -VOTE_D_MAX), VOTE_D_MAX)), E = s->exp_eta;
+    double pa = e / (e + E);
+    if (u < pa)
+        return RATING_A_WINS;
+    double pb = 1.0 / (1.0 + E * e);
+    double pt = 1.0 - pa - pb;
+    if (u < pa + pb)
+        return RATING_B_WINS;
+    return (pt > 0 && (u - pa - pb) < pt * s->p->bothbad_share) ? RATING_BOTHBAD : RATING_TIE;
+}
+
+/* One vote: a random voter from the pool judges the two responses. With
+ * w->no_style the voter ignores style (the neutral rerun: D is the substance
+ * term alone, as with β = 0). With w->dual the vote of a style-neutral voter
+ * on the same responses, with the same uniform, goes to w->alt_outcome. */
 void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
 {
     const params *p = s->p;
@@ -83,24 +99,16 @@ void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
     draw_response(r, &s->ent[a], p->length_sd, bt->feat_a);
     draw_response(r, &s->ent[b], p->length_sd, bt->feat_b);
     const double *beta = w->beta + FEAT_N * rng_index(r, (uint64_t)p->n_voters);
-    double D = LN10_400 * (w->theta[a] - w->theta[b]);
-    for (int k = 0; k < FEAT_N; k++)
-        if (beta[k] != 0.0)
-            D += beta[k] * arena_transform(p->transform, bt->feat_a[k], bt->feat_b[k]);
-    double e = exp(fmin(fmax(D, -VOTE_D_MAX), VOTE_D_MAX)), E = s->exp_eta;
+    const double D0 = LN10_400 * (w->theta[a] - w->theta[b]);
+    double D = D0;
+    if (!w->no_style)
+        for (int k = 0; k < FEAT_N; k++)
+            if (beta[k] != 0.0)
+                D += beta[k] * arena_transform(p->transform, bt->feat_a[k], bt->feat_b[k]);
     double u = rng_u01(r);
-    double pa = e / (e + E);
-    if (u < pa) {
-        bt->outcome = RATING_A_WINS;
-        return;
-    }
-    double pb = 1.0 / (1.0 + E * e);
-    double pt = 1.0 - pa - pb;
-    if (u < pa + pb)
-        bt->outcome = RATING_B_WINS;
-    else
-        bt->outcome = (pt > 0 && (u - pa - pb) < pt * p->bothbad_share) ? RATING_BOTHBAD
-                                                                          : RATING_TIE;
+    bt->outcome = rk_outcome(s, D, u);
+    if (w->dual)
+        w->alt_outcome[w->nb - 1] = rk_outcome(s, D0, u);
 }
 
 /* Voter sensitivities and per-replicate variant substance. `neutral` zeroes

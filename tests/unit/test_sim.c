@@ -131,6 +131,111 @@ static void test_fixed_pair_frequencies(void **state)
     config_free(c);
 }
 
+/* The neutral rerun shares the draws before the selection fit with the
+ * biased run (replicate.c): every output of a replicate must equal, bit for
+ * bit, that of two separate runs (share_neutral_prefix = 0). Two vendors,
+ * one selecting on bt_style with fresh listed votes, the other on bt with
+ * retracted unlisted votes and a released variant, a selection correction,
+ * sandwich CIs; a config with bootstrap CIs; and "weights" sampling. */
+static const char *const SHARE_YAML[] = {
+    "seed: 7\nreplicates: 3\n"
+    "voters: {count: 200, beta_mean: {tokens: 0.7, lists: 0.1, emoji: 0.3}, beta_sd: {tokens: 0.3},"
+    " tie_threshold: 0.8, bothbad_share: 0.5}\n"
+    "arena: {public_battles: 6000}\n"
+    "leaderboard: {estimators: [bt, bt_style, elo], ci: sandwich, neutral_rerun: true,"
+    " anchor: {model: m2, score: 1114}}\n"
+    "policy: {selection_correction: pooled}\n"
+    "models:\n"
+    "  - {name: m0, theta: 1300, style: {tokens: 700, headers: 3, lists: 10, bold: 9}}\n"
+    "  - {name: m1, theta: 1260, style: {tokens: 450, headers: 1, lists: 5, bold: 2}}\n"
+    "  - {name: m2, theta: 1220, style: {tokens: 600, headers: 2, lists: 8, bold: 6, emoji: 1}}\n"
+    "  - {name: m3, theta: 1180, style: {tokens: 350, lists: 4, bold: 1}}\n"
+    "gaming:\n"
+    "  - {vendor: v1, base: {name: v1-base, theta: 1230, style: {tokens: 450, lists: 6}},"
+    " variants: 6, tune_sd: 10, tuned_style: {count: 3, style: {tokens: 1100, lists: 14, emoji: 2}},"
+    " testing_battles: 300, select_by: bt_style, listed_votes: fresh, listed_battles: 500}\n"
+    "  - {vendor: v2, base: {name: v2-base, theta: 1200, style: {tokens: 500, bold: 4}},"
+    " variants: 4, tune_sd: 8, testing_battles: 200, select_by: bt, listed_battles: 300,"
+    " release: variant, release_variant: 1, release_battles: 400, weight: 2}\n",
+    "seed: 8\nreplicates: 2\n"
+    "voters: {count: 100, beta_mean: {tokens: 0.8}, tie_threshold: 0.6, bothbad_share: 0.4}\n"
+    "arena: {public_battles: 3000, sampling: weights}\n"
+    "leaderboard: {estimators: [bt, bt_style], style_features: [tokens, lists], ci: bootstrap,"
+    " bootstrap_rounds: 8, neutral_rerun: true}\n"
+    "models:\n"
+    "  - {name: m0, theta: 1250, weight: 2, style: {tokens: 700, lists: 9}}\n"
+    "  - {name: m1, theta: 1200, style: {tokens: 400, lists: 3}}\n"
+    "  - {name: m2, theta: 1150, style: {tokens: 550, lists: 6}}\n"
+    "gaming:\n"
+    "  - {vendor: v, base: {name: v-base, theta: 1200, style: {tokens: 450, lists: 5}},"
+    " variants: 5, tune_sd: 12, tuned_style: {count: 5, style: {tokens: 900, lists: 12}},"
+    " testing_battles: 250, listed_battles: 400}\n"};
+
+#define SAME_ARRAY(x, y, n) assert_memory_equal((x), (y), (n) * sizeof *(x))
+
+static void assert_same_result(const arena_result *a, const arena_result *b)
+{
+    size_t S = (size_t)a->n_slots, G = (size_t)(a->n_gaming ? a->n_gaming : 1), E = EST_N;
+    SAME_ARRAY(a->theta, b->theta, S);
+    SAME_ARRAY(a->true_score, b->true_score, S);
+    SAME_ARRAY(a->true_rank, b->true_rank, S);
+    SAME_ARRAY(a->score, b->score, E * S);
+    SAME_ARRAY(a->ci_lo, b->ci_lo, E * S);
+    SAME_ARRAY(a->ci_hi, b->ci_hi, E * S);
+    SAME_ARRAY(a->rank, b->rank, E * S);
+    SAME_ARRAY(a->disp_rank, b->disp_rank, E * S);
+    SAME_ARRAY(a->battles, b->battles, S);
+    SAME_ARRAY(a->gamma, b->gamma, (size_t)FEAT_N);
+    SAME_ARRAY(a->selected, b->selected, G);
+    SAME_ARRAY(a->true_sel, b->true_sel, G);
+    SAME_ARRAY(a->rank_infl, b->rank_infl, E * G);
+    SAME_ARRAY(a->score_infl, b->score_infl, E * G);
+    SAME_ARRAY(a->selection, b->selection, G);
+    SAME_ARRAY(a->style, b->style, G);
+    SAME_ARRAY(a->selection_neutral, b->selection_neutral, G);
+    SAME_ARRAY(a->selection_neutral_anchor, b->selection_neutral_anchor, G);
+    SAME_ARRAY(a->score_corr, b->score_corr, E * G);
+    SAME_ARRAY(a->field_offset, b->field_offset, E);
+    SAME_ARRAY(a->kendall, b->kendall, E);
+    SAME_ARRAY(a->fit_status, b->fit_status, E);
+    assert_memory_equal(&a->tie_share, &b->tie_share, sizeof a->tie_share);
+}
+
+static void test_neutral_prefix_shared(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof SHARE_YAML / sizeof SHARE_YAML[0]; k++) {
+        util_err err;
+        config *c = config_load_string(SHARE_YAML[k], "share.yaml", &err);
+        if (!c)
+            fail_msg("%s", err.msg);
+        params *p = malloc(sizeof *p);
+        assert_int_equal(config_point(c, 0, p, &err), 0);
+        arena_scenario s;
+        assert_int_equal(arena_scenario_init(&s, p, &err), 0);
+        arena_ws *w = arena_ws_alloc(&s);
+        arena_result shared, separate;
+        arena_result_alloc(&shared, s.n_slots, p->n_gaming);
+        arena_result_alloc(&separate, s.n_slots, p->n_gaming);
+        int finite_neutral = 0;
+        for (uint64_t rep = 0; rep < (uint64_t)p->replicates; rep++) {
+            s.share_neutral_prefix = 1;
+            assert_int_equal(arena_replicate(&s, w, 0, rep, &shared, &err), 0);
+            s.share_neutral_prefix = 0;
+            assert_int_equal(arena_replicate(&s, w, 0, rep, &separate, &err), 0);
+            assert_same_result(&shared, &separate);
+            finite_neutral += isfinite(shared.selection_neutral[0]);
+        }
+        assert_true(finite_neutral > 0); /* the neutral term was produced, not NaN twice */
+        arena_result_free(&shared);
+        arena_result_free(&separate);
+        arena_ws_free(w);
+        arena_scenario_free(&s);
+        free(p);
+        config_free(c);
+    }
+}
+
 static void test_metrics(void **state)
 {
     (void)state;
@@ -159,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_philox_known_answers), cmocka_unit_test(test_stream_rule),
         cmocka_unit_test(test_transforms),           cmocka_unit_test(test_rao_kupper),
         cmocka_unit_test(test_fixed_pair_frequencies), cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_neutral_prefix_shared),
     };
     return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }
