@@ -70,7 +70,7 @@ static void draw_response(gsl_rng *r, const arena_entity *e, double length_sd,
 
 /* Rao-Kupper with one exp: with e = exp(D) and E = exp(η),
  * σ(D − η) = e/(e + E) and σ(−D − η) = 1/(1 + E·e); u decides. */
-static uint8_t rk_outcome(const arena_scenario *s, double D, double u)
+static inline uint8_t rk_outcome(const arena_scenario *s, double D, double u)
 {
     double e = exp(fmin(fmax(D, -VOTE_D_MAX), VOTE_D_MAX)), E = s->exp_eta;
     double pa = e / (e + E);

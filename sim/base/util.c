@@ -61,16 +61,19 @@ void *util_malloc(size_t n)
     return p;
 }
 
-/* Large buffers are filled once per replicate; on a machine whose kernel
- * hands out transparent huge pages on request, asking for them turns ~500
- * page faults per MiB into ~1 (measured: page faults were ~15 % of the
- * simulator's time, issue 9). Without huge pages it is a plain aligned
- * allocation. */
+/* Large buffers are filled once per replicate or per file; on a machine
+ * whose kernel hands out transparent huge pages on request, asking for them
+ * turns ~500 page faults per MiB into ~1 (measured: page faults were ~15 %
+ * of the simulator's time, issue 9; this VM charges ~15 µs per first touch
+ * of a 4 KiB page, while zeroing a whole 2 MiB page costs ~0.2 ms). So from
+ * UTIL_LARGE_MIN on, requests are rounded up to whole huge pages. Without
+ * huge pages it is a plain aligned allocation. */
 #define UTIL_HUGE_ALIGN ((size_t)2 << 20)
+#define UTIL_LARGE_MIN ((size_t)256 << 10)
 
 void *util_malloc_large(size_t n)
 {
-    if (n < 2 * UTIL_HUGE_ALIGN)
+    if (n < UTIL_LARGE_MIN)
         return util_malloc(n);
     void *p = NULL;
     size_t rounded = (n + UTIL_HUGE_ALIGN - 1) / UTIL_HUGE_ALIGN * UTIL_HUGE_ALIGN;
