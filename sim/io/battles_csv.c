@@ -1071,23 +1071,10 @@ static int read_header(const csv_input *in, const char *path, const int *feature
     return rc;
 }
 
-/* An array the parse fills at once, on huge pages (util_malloc_large: one
- * fault per 2 MiB instead of one per 4 KiB, each costly on virtual
- * machines). util_malloc_large keeps buffers under 4 MiB on small pages;
- * arrays of 256 KiB and more ask it for 4 MiB (1M battles: model indices of
- * exactly 4 MB, outcomes of 1 MB): the part never written is never backed,
- * so this costs address space only. Measured on the 1M-battle CSV: 3,084
- * page faults for `fit --style` with the 4 MiB threshold, 895 with this, and
- * about 10 % of its wall time (interleaved runs, load 3.4). */
-static void *alloc_rows_array(size_t bytes)
-{
-    const size_t small = (size_t)256 << 10, large = (size_t)4 << 20;
-    return util_malloc_large(bytes >= small && bytes < large ? large : bytes);
-}
-
 /* Rows (and timestamps when the file has them) for `total` battles: a
- * rating_rows of capacity total whose arrays come from alloc_rows_array
- * (rating_rows_free frees them as its own). */
+ * rating_rows of capacity total whose arrays come from util_malloc_large
+ * (huge pages: one fault per 2 MiB instead of one per 4 KiB, each costly on
+ * virtual machines; rating_rows_free frees them as its own). */
 static void alloc_rows(reader *rd, const csv_cols *c, int n_feat, unsigned flags, size_t total)
 {
     rating_rows_free(rd->rows);
@@ -1101,13 +1088,13 @@ static void alloc_rows(reader *rd, const csv_cols *c, int n_feat, unsigned flags
     rating_rows *r = util_calloc(1, sizeof *r);
     r->n_feat = n_feat;
     r->cap = cap;
-    r->a = alloc_rows_array(cap * sizeof *r->a);
-    r->b = alloc_rows_array(cap * sizeof *r->b);
-    r->outcome = alloc_rows_array(cap);
-    r->d = n_feat > 0 ? alloc_rows_array(cap * F * sizeof *r->d) : util_malloc(cap * sizeof *r->d);
+    r->a = util_malloc_large(cap * sizeof *r->a);
+    r->b = util_malloc_large(cap * sizeof *r->b);
+    r->outcome = util_malloc_large(cap);
+    r->d = n_feat > 0 ? util_malloc_large(cap * F * sizeof *r->d) : util_malloc(cap * sizeof *r->d);
     rd->rows = r;
     if (c->ts >= 0) {
-        rd->ts = alloc_rows_array(cap * sizeof(double));
+        rd->ts = util_malloc_large(cap * sizeof(double));
         rd->ts_cap = cap;
     }
 }
