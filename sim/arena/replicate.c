@@ -264,42 +264,64 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
  * point. The results are those of two separate runs, bit for bit
  * (tests/unit/test_sim.c compares them). keep: the neutral run's selection
  * terms (left NaN if its selection fit fails); *biased_rc: finish_run's. */
-static void neutral_then_biased(const arena_scenario *s, arena_ws *w, uint64_t point,
-                               uint64_t rep, arena_result *out, double *keep, double *keep_anchor,
-                               int *biased_rc)
+/* Where the two runs part: the stream, the battles so far, public votes left. */
+typedef struct {
+    rng_state rng;
+    size_t nb;
+    long pub_left;
+} run_fork;
+
+/* The stretch before the selection fit, once, with both voters' outcomes:
+ * returns with the neutral outcomes in w->b, the biased ones in
+ * w->alt_outcome, and votes ignoring style from here on. */
+static void shared_prefix(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
+                          run_fork *f)
 {
-    const params *p = s->p;
-    util_err err;
     start_run(s, w, point, rep, 0);
-    long pub_left = p->n_public;
+    f->pub_left = s->p->n_public;
     w->dual = 1;
-    arena_testing_stage(s, w, &pub_left);
+    arena_testing_stage(s, w, &f->pub_left);
     w->dual = 0;
-    const rng_state fork = *(const rng_state *)w->rng->state;
-    const size_t nb_pre = w->nb;
-    const long pub_fork = pub_left;
-    for (size_t i = 0; i < nb_pre; i++) { /* neutral outcomes in place, biased ones kept aside */
+    f->rng = *(const rng_state *)w->rng->state;
+    f->nb = w->nb;
+    for (size_t i = 0; i < f->nb; i++) {
         uint8_t o = w->b[i].outcome;
         w->b[i].outcome = w->alt_outcome[i];
         w->alt_outcome[i] = o;
     }
     w->no_style = 1;
-    int neutral_ok = finish_run(s, w, &pub_left, &err) == UTIL_OK;
-    if (neutral_ok) {
+}
+
+/* Back at the fork, with the biased outcomes and every vote kept again (the
+ * neutral run's vote policies may have retracted some). */
+static void resume_biased(arena_ws *w, const run_fork *f, long *pub_left)
+{
+    w->no_style = 0;
+    *(rng_state *)w->rng->state = f->rng;
+    w->nb = f->nb;
+    *pub_left = f->pub_left;
+    for (size_t i = 0; i < f->nb; i++) {
+        w->b[i].outcome = w->alt_outcome[i];
+        w->b[i].kept = 1;
+    }
+}
+
+static void neutral_then_biased(const arena_scenario *s, arena_ws *w, uint64_t point,
+                                uint64_t rep, arena_result *out, double *keep, double *keep_anchor,
+                                int *biased_rc)
+{
+    util_err err;
+    run_fork f;
+    shared_prefix(s, w, point, rep, &f);
+    long pub_left = f.pub_left;
+    if (finish_run(s, w, &pub_left, &err) == UTIL_OK) {
         arena_final_fits(s, w, out, 1); /* only its selection term is kept */
-        for (int g = 0; g < p->n_gaming; g++) {
+        for (int g = 0; g < s->p->n_gaming; g++) {
             keep[g] = out->selection[g];
             keep_anchor[g] = out->selection_anchor[g];
         }
     }
-    w->no_style = 0;
-    *(rng_state *)w->rng->state = fork;
-    w->nb = nb_pre;
-    pub_left = pub_fork;
-    for (size_t i = 0; i < nb_pre; i++) {
-        w->b[i].outcome = w->alt_outcome[i];
-        w->b[i].kept = 1; /* the neutral run's vote policies may have retracted it */
-    }
+    resume_biased(w, &f, &pub_left);
     *biased_rc = finish_run(s, w, &pub_left, &err);
 }
 
