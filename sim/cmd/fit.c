@@ -628,7 +628,9 @@ static int fit_run(fit_args *a, util_err *err)
 #ifdef _OPENMP
     omp_set_num_threads(a->threads); /* the CSV reader parses one chunk per thread */
 #endif
-    rc = battles_read(a->path, a->fmt, a->feats, a->style ? a->n_feat : 0, &d, err);
+    /* plain bt fits the win/tie table: no per-battle rows needed */
+    rc = battles_read_opt(a->path, a->fmt, a->feats, a->style ? a->n_feat : 0,
+                          a->style || a->elo ? 0 : BATTLES_TABLE_ONLY, &d, err);
     if (rc)
         return rc;
     if (a->style && !d->rows) {

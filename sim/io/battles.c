@@ -47,24 +47,54 @@ static battles_format detect(FILE *fp)
     return c == '[' ? BATTLES_FMT_FASTCHAT_JSON : c == '{' ? BATTLES_FMT_COUNTS_JSON : BATTLES_FMT_CSV;
 }
 
+/* A pipe cannot be rewound after detect() peeks at it: read it into memory
+ * and read that instead (*mem: the buffer to free after fp). NULL on a read
+ * error (fp closed either way). */
+static FILE *unseekable_to_memory(FILE *fp, char **mem)
+{
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = util_malloc(cap);
+    while ((got = fread(buf + n, 1, cap - n, fp)) > 0)
+        if ((n += got) == cap)
+            buf = util_realloc(buf, cap *= 2);
+    int bad = ferror(fp);
+    fclose(fp);
+    FILE *m = bad ? NULL : fmemopen(buf, n, "rb");
+    if (!m)
+        free(buf);
+    *mem = m ? buf : NULL;
+    return m;
+}
+
 int battles_read(const char *path, battles_format fmt, const int *features, int n_feat,
                  battles_data **out, util_err *err)
+{
+    return battles_read_opt(path, fmt, features, n_feat, 0, out, err);
+}
+
+int battles_read_opt(const char *path, battles_format fmt, const int *features, int n_feat,
+                     unsigned flags, battles_data **out, util_err *err)
 {
     int rc;
     *out = NULL;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return util_err_set(err, UTIL_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    if (fmt == BATTLES_FMT_AUTO)
+    char *mem = NULL;
+    if (fmt == BATTLES_FMT_AUTO) {
+        if (fseek(fp, 0, SEEK_CUR) != 0 && !(fp = unseekable_to_memory(fp, &mem)))
+            return util_err_set(err, UTIL_ERUNTIME, "%s: read error", path);
         fmt = detect(fp);
+    }
     if (fmt == BATTLES_FMT_CSV)
-        rc = battles_read_csv(fp, path, features, n_feat, out, err);
+        rc = battles_read_csv_opt(fp, path, features, n_feat, flags, out, err);
     else if (fmt == BATTLES_FMT_COUNTS_JSON && n_feat > 0)
         rc = util_err_set(err, UTIL_EINPUT, "%s: counts-json holds no style features (drop --style)",
                           path);
     else if ((rc = battles_read_json(fp, fmt, features, n_feat, out, err)))
         util_err_prefix(err, "%s", path);
     fclose(fp);
+    free(mem);
     return rc;
 }
 

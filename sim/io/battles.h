@@ -58,6 +58,12 @@ const char *battles_format_name(battles_format fmt);
  * file and line (CSV) or record (JSON); bad data → UTIL_EINPUT. */
 int battles_read(const char *path, battles_format fmt, const int *features, int n_feat,
                  battles_data **out, util_err *err);
+/* battles_read with flags. BATTLES_TABLE_ONLY: the caller uses only names
+ * and table, so rows and tstamp may be NULL (the CSV reader then keeps no
+ * per-battle rows); the file is checked exactly as by battles_read. */
+#define BATTLES_TABLE_ONLY 1u
+int battles_read_opt(const char *path, battles_format fmt, const int *features, int n_feat,
+                     unsigned flags, battles_data **out, util_err *err);
 void battles_free(battles_data *d);
 
 /* Index of a model name, or −1. */

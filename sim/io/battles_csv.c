@@ -4,6 +4,7 @@
  * winner, optional tstamp and the arena's style-count columns).
  * Units: raw counts in, d = (a − b)/(a + b + 1) out.
  */
+#define _DEFAULT_SOURCE /* pread */
 #include "io/battles_internal.h"
 
 #include <errno.h>
@@ -15,8 +16,8 @@
 #include <string.h>
 
 #include <omp.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* At most this many chunks (threads) parse one file. */
 #define CSV_MAX_CHUNKS 64
@@ -42,10 +43,15 @@ static void scratch_field(csv_scratch *s, int n, size_t w)
     s->off[n] = w;
 }
 
+/* Bytes allocated past every buffer's end, so that 8-byte loads at any
+ * position inside it stay inside the allocation (the bytes past the end are
+ * masked off). */
+#define CSV_SLACK 8
+
 static void scratch_init(csv_scratch *s)
 {
     s->cap = 256;
-    s->buf = util_malloc(s->cap);
+    s->buf = util_calloc(1, s->cap + CSV_SLACK);
     s->ocap = 32;
     s->off = util_malloc((size_t)s->ocap * sizeof(size_t));
     s->f = util_malloc((size_t)s->ocap * sizeof(char *));
@@ -62,7 +68,7 @@ static void scratch_room(csv_scratch *s, size_t need)
 {
     while (need >= s->cap)
         s->cap *= 2;
-    s->buf = util_realloc(s->buf, s->cap);
+    s->buf = util_realloc(s->buf, s->cap + CSV_SLACK);
 }
 
 /* The line splitter (RFC 4180 quoting) in one pass over the read-only bytes
@@ -159,28 +165,61 @@ static const double csv_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* parse_double without strtod for the common shapes: digits, optionally
- * '.' and digits, at most 15 significant digits in all. The mantissa is then
- * an exact integer and 10^k exact, so one correctly rounded division gives
- * the same double as strtod (Clinger's fast path). Anything else (signs,
- * exponents, longer numbers, stray characters) goes to parse_double, so the
- * accepted set and every value stay those of strtod. */
+/* battles_csv_number (battles_internal.h): a text of at most 15 bytes that
+ * is digits, optionally '.' and digits (at least one before the '.'),
+ * converts without strtod: its at most 15 significant digits make the
+ * mantissa an exact integer and 10^k is exact, so one correctly rounded
+ * division gives the same double as strtod (Clinger's fast path). Anything
+ * else (signs, exponents, spaces, longer texts, stray characters) goes to
+ * parse_double, so the accepted set and every value stay those of strtod. */
+static inline int number_fast(const char *s, const char *e, double *x)
+{
+    size_t n = (size_t)(e - s), i = 0, dot;
+    uint64_t m = 0;
+    if (n - 1 >= 15) /* empty, or longer than 15 bytes */
+        return -1;
+    for (unsigned d; i < n && (d = (unsigned char)s[i] - (unsigned)'0') <= 9; i++)
+        m = 10 * m + d;
+    if (i == n) {
+        *x = (double)m;
+        return 0;
+    }
+    if (i == 0 || s[i] != '.')
+        return -1;
+    for (dot = i++; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return -1;
+        m = 10 * m + d;
+    }
+    *x = n - dot - 1 ? (double)m / csv_pow10[n - dot - 1] : (double)m;
+    return 0;
+}
+
+static inline uint64_t load8(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+int battles_csv_number(const char *s, const char *e, double *x)
+{
+    if (!number_fast(s, e, x))
+        return 0;
+    char tmp[64], *t = (size_t)(e - s) < sizeof tmp ? tmp : util_malloc((size_t)(e - s) + 1);
+    memcpy(t, s, (size_t)(e - s));
+    t[e - s] = '\0';
+    int rc = parse_double(t, x);
+    if (t != tmp)
+        free(t);
+    return rc;
+}
+
+/* A NUL-terminated field (the line splitter's copies). */
 static int parse_number(const char *s, double *x)
 {
-    const char *p = s;
-    uint64_t m = 0;
-    int nd = 0, frac = 0;
-    while (*p >= '0' && *p <= '9' && nd < 16)
-        m = 10 * m + (uint64_t)(*p++ - '0'), nd++;
-    if (*p == '.' && nd > 0) {
-        p++;
-        while (*p >= '0' && *p <= '9' && nd < 16)
-            m = 10 * m + (uint64_t)(*p++ - '0'), nd++, frac++;
-    }
-    if (nd == 0 || nd > 15 || *p != '\0')
-        return parse_double(s, x);
-    *x = frac ? (double)m / csv_pow10[frac] : (double)m;
-    return 0;
+    return number_fast(s, s + strlen(s), x) ? parse_double(s, x) : 0;
 }
 
 typedef struct {
@@ -189,6 +228,7 @@ typedef struct {
     int ncol;
     int known[2 * FEAT_N], n_known; /* every style-count column present (README) */
     const char *known_name[2 * FEAT_N];
+    int ka[FEAT_N], kb[FEAT_N]; /* fa[k], fb[k] as positions in known[] */
 } csv_cols;
 
 static int csv_find(char **f, int n, const char *name)
@@ -226,6 +266,10 @@ static int csv_header(char **f, int n, const int *features, int n_feat, csv_cols
             return util_err_set(err, UTIL_EINPUT, "style feature '%s' needs column '%s' (not in the header)",
                                 battles_feature_names[ft],
                                 battles_feature_columns[ft][c->fa[k] < 0 ? 0 : 1]);
+        for (int j = 0; j < c->n_known; j++) {
+            c->ka[k] = c->known[j] == c->fa[k] ? j : c->ka[k];
+            c->kb[k] = c->known[j] == c->fb[k] ? j : c->kb[k];
+        }
     }
     return UTIL_OK;
 }
@@ -279,144 +323,618 @@ static int split_error(int n, util_err *err)
     return util_err_set(err, UTIL_EINPUT, "unterminated quoted field");
 }
 
+/* ---- Reading the file in blocks of whole lines -------------------------------
+ * A regular file is read with pread in blocks of CSV_BLOCK bytes into a small
+ * buffer per thread (reused, so it stays in cache and its pages are touched
+ * once): on virtual machines each first touch of a page is costly, and a
+ * mapping of the whole file touches ~9,000 pages of 36 MB, a copy through a
+ * 64 KiB buffer 16. Other inputs (pipes) are read into memory first. */
+
+#define CSV_BLOCK (64u << 10)
+
+typedef struct {
+    int fd;             /* pread from fd, or −1: the bytes are in memory */
+    uint64_t pos, stop; /* file bytes still to read: [pos, stop) */
+    char *buf;          /* buffered bytes buf[beg, end) (memory input: the data) */
+    size_t cap, beg, end;
+    int err;            /* a read failed */
+} line_src;
+
+/* The bytes [lo, hi) of the input: of fd (≥ 0), or of mem. */
+static void src_open(line_src *s, int fd, const char *mem, uint64_t lo, uint64_t hi)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = fd;
+    if (fd < 0) {
+        s->buf = (char *)(uintptr_t)(mem + lo); /* never written: no reads */
+        s->end = s->cap = (size_t)(hi - lo);
+        s->pos = s->stop = hi;
+        return;
+    }
+    s->pos = lo;
+    s->stop = hi;
+    s->cap = CSV_BLOCK;
+    s->buf = util_malloc(s->cap + CSV_SLACK);
+}
+
+static void src_close(line_src *s)
+{
+    if (s->fd >= 0)
+        free(s->buf);
+}
+
+/* File offset of the byte at q (inside the buffer). */
+static uint64_t src_offset(const line_src *s, const char *q)
+{
+    return s->pos - (uint64_t)(s->buf + s->end - q);
+}
+
+/* The next block of whole lines [*p, *e): up to the last '\n' read so far;
+ * at the end of the input, what is left; a line longer than the limit is cut
+ * after BATTLES_MAX_FIELD + 2 bytes (enough for the splitter to refuse it).
+ * 0 when nothing is left. */
+static int src_block(line_src *s, const char **p, const char **e)
+{
+    for (;;) {
+        const char *b = s->buf + s->beg, *q = s->buf + s->end;
+        size_t have = s->end - s->beg;
+        int eof = s->pos >= s->stop;
+        while (q > b && q[-1] != '\n')
+            q--;
+        if (q > b || (eof && have > 0) || have > (size_t)BATTLES_MAX_FIELD + 1) {
+            if (q == b)
+                q = s->buf + s->end;
+            *p = b;
+            *e = q;
+            s->beg = (size_t)(q - s->buf);
+            return 1;
+        }
+        if (eof)
+            return 0;
+        if (s->beg > 0) { /* keep the partial line, at the front */
+            memmove(s->buf, b, have);
+            s->beg = 0;
+            s->end = have;
+        }
+        if (s->end == s->cap)
+            s->buf = util_realloc(s->buf, (s->cap *= 2) + CSV_SLACK);
+        size_t want = s->cap - s->end;
+        if (want > s->stop - s->pos)
+            want = (size_t)(s->stop - s->pos);
+        ssize_t r = pread(s->fd, s->buf + s->end, want, (off_t)s->pos);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) { /* an error, or the file got shorter: the input ends here */
+            s->err |= r < 0;
+            s->stop = s->pos;
+            continue;
+        }
+        s->pos += (uint64_t)r;
+        s->end += (size_t)r;
+        memset(s->buf + s->end, 0, CSV_SLACK);
+    }
+}
+
+/* Line ends in [p, e), eight bytes at a time: for x = word ^ "\n\n..." the
+ * expression below sets the top bit of exactly the zero bytes of x; shifted
+ * to the low bits and multiplied by 0x0101..., their sum lands in the top
+ * byte (no popcount instruction needed). */
+static size_t count_nl(const char *p, const char *e)
+{
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL, nl8 = 0x0A0A0A0A0A0A0A0AULL, ones = 0x0101010101010101ULL;
+    size_t n = 0;
+    for (; e - p >= 8; p += 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        x ^= nl8;
+        n += (size_t)(((~(((x & lo7) + lo7) | x | lo7) >> 7) * ones) >> 56);
+    }
+    for (; p < e; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* ---- Model names of one chunk, looked up by their bytes -----------------------
+ * A name [s, s + n) is keyed by its length, its first eight bytes and its
+ * last eight (loads that may run past the name but not past the buffer: see
+ * CSV_SLACK); names longer than 16 bytes compare their middle too. */
+
+/* The first min(n, 8) bytes of the word at s, the rest zero. */
+static inline uint64_t load_first(const char *s, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return n >= 8 ? load8(s) : load8(s) & ((1ULL << (8 * n)) - 1);
+#else
+    uint64_t w = 0;
+    memcpy(&w, s, n < 8 ? n : 8);
+    return w;
+#endif
+}
+
+typedef struct {
+    uint64_t w0, w1; /* first 8 bytes (zero-padded), last 8 (0 when n ≤ 8) */
+    size_t n;
+} name_key;
+
+static inline name_key name_key_of(const char *s, size_t n)
+{
+    name_key k = {load_first(s, n), n > 8 ? load8(s + n - 8) : 0, n};
+    return k;
+}
+
+static inline uint32_t name_hash(name_key k)
+{
+    uint64_t h = (k.w0 ^ (uint64_t)k.n) * 0x9E3779B97F4A7C15ULL ^ k.w1 * 0xC2B2AE3D27D4EB4FULL;
+    return (uint32_t)((h ^ (h >> 29)) >> 16);
+}
+
+typedef struct {
+    char **names;  /* NUL-terminated copies, in order of first appearance */
+    name_key *key;
+    int n, cap;
+    int *slot;     /* index + 1, 0 = empty; nslot a power of 2 */
+    size_t nslot;
+} span_map;
+
+static void span_map_init(span_map *m)
+{
+    memset(m, 0, sizeof *m);
+    m->cap = 16;
+    m->names = util_malloc((size_t)m->cap * sizeof *m->names);
+    m->key = util_malloc((size_t)m->cap * sizeof *m->key);
+    m->nslot = 64;
+    m->slot = util_calloc(m->nslot, sizeof *m->slot);
+}
+
+static void span_map_free(span_map *m)
+{
+    for (int i = 0; i < m->n; i++)
+        free(m->names[i]);
+    free(m->names);
+    free(m->key);
+    free(m->slot);
+}
+
+static inline int key_eq(name_key a, name_key b, const char *sa, const char *sb)
+{
+    return a.w0 == b.w0 && a.w1 == b.w1 && a.n == b.n && (a.n <= 16 || !memcmp(sa + 8, sb + 8, a.n - 16));
+}
+
+static inline size_t span_pos(const span_map *m, const char *s, name_key k)
+{
+    size_t j = name_hash(k) & (m->nslot - 1);
+    for (int i; (i = m->slot[j] - 1) >= 0; j = (j + 1) & (m->nslot - 1)) {
+        if (key_eq(m->key[i], k, m->names[i], s))
+            break;
+    }
+    return j;
+}
+
+/* Index of the name [s, s + k.n) (no '\0' inside) of key k, added when new. */
+static int span_get_key(span_map *m, const char *s, name_key k)
+{
+    size_t n = k.n, j = span_pos(m, s, k);
+    if (m->slot[j])
+        return m->slot[j] - 1;
+    if (m->n == m->cap) {
+        m->cap *= 2;
+        m->names = util_realloc(m->names, (size_t)m->cap * sizeof *m->names);
+        m->key = util_realloc(m->key, (size_t)m->cap * sizeof *m->key);
+    }
+    char *c = util_malloc(n + CSV_SLACK);
+    memcpy(c, s, n);
+    memset(c + n, 0, CSV_SLACK);
+    m->names[m->n] = c;
+    m->key[m->n] = k;
+    m->slot[j] = ++m->n;
+    if ((size_t)m->n * 2 > m->nslot) {
+        free(m->slot);
+        m->nslot *= 2;
+        m->slot = util_calloc(m->nslot, sizeof *m->slot);
+        for (int i = 0; i < m->n; i++)
+            m->slot[span_pos(m, m->names[i], m->key[i])] = i + 1;
+    }
+    return m->n - 1;
+}
+
+static int span_get(span_map *m, const char *s, size_t n)
+{
+    return span_get_key(m, s, name_key_of(s, n));
+}
+
+/* ---- Win/tie counts of one chunk, per pair of its models -----------------------
+ * Keyed by the unordered pair (outcome seen from the lower index, as
+ * rating_table_add does). Counts are whole numbers, so adding them into the
+ * table in any order gives the table a battle-by-battle pass would (doubles
+ * are exact below 2^53). A 32-bit count could only wrap in a chunk of more
+ * than 2^32 rows, and a chunk with more than BATTLES_MAX_MODELS models
+ * stops counting (off): either makes the file one that is re-read
+ * sequentially (battle or model limit), so its counts are never used. This
+ * bounds the map to the pairs of 4,096 models (≈ 8.4 M pairs, 20 bytes each
+ * at half load: ≈ 0.34 GB per thread at worst; real logs: a few hundred KB). */
+
+typedef struct {
+    uint32_t key;  /* lo << 16 | hi (lo < hi, local indices < 2^16); 0 = empty */
+    uint32_t c[4]; /* battles per RATING_* outcome, seen from lo */
+} pair_cell;
+
+typedef struct {
+    pair_cell *cell;
+    size_t n, nslot;
+    int off;       /* stopped counting: more than BATTLES_MAX_MODELS models */
+} pair_map;
+
+static void pair_init(pair_map *m)
+{
+    m->n = 0;
+    m->off = 0;
+    m->nslot = 1024;
+    m->cell = util_calloc(m->nslot, sizeof *m->cell);
+}
+
+static pair_cell *pair_slot(pair_cell *cell, size_t nslot, uint32_t key)
+{
+    size_t k = (size_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & (nslot - 1);
+    while (cell[k].key && cell[k].key != key)
+        k = (k + 1) & (nslot - 1);
+    return &cell[k];
+}
+
+static void pair_add(pair_map *m, int a, int b, int oc)
+{
+    if (a > BATTLES_MAX_MODELS || b > BATTLES_MAX_MODELS || m->off) {
+        m->off = 1;
+        return;
+    }
+    if (a > b) {
+        int t = a;
+        a = b;
+        b = t;
+        oc = oc == RATING_A_WINS ? RATING_B_WINS : oc == RATING_B_WINS ? RATING_A_WINS : oc;
+    }
+    uint32_t key = (uint32_t)a << 16 | (uint32_t)b;
+    pair_cell *c = pair_slot(m->cell, m->nslot, key);
+    if (!c->key) {
+        c->key = key;
+        if (++m->n * 2 > m->nslot) {
+            pair_cell *old = m->cell;
+            size_t on = m->nslot;
+            m->nslot *= 2;
+            m->cell = util_calloc(m->nslot, sizeof *m->cell);
+            for (size_t k = 0; k < on; k++)
+                if (old[k].key)
+                    *pair_slot(m->cell, m->nslot, old[k].key) = old[k];
+            free(old);
+            c = pair_slot(m->cell, m->nslot, key);
+        }
+    }
+    c->c[oc]++;
+}
+
 /* ---- Chunks parsed in parallel ------------------------------------------------
  * The body is cut at line ends into one chunk per thread. A quick count of
  * line ends gives each chunk its first line number and an upper bound of its
  * rows, so all rows go straight into one allocation of the final size (no
- * growth, no copy: fresh pages are what costs on a VM). Each chunk parses its
- * rows with a model map of its own; the maps are then merged in chunk order,
- * which gives every model the index of its first appearance in the file (as
- * one sequential pass would), and the rows are renumbered in place. The first
- * error in file order wins; its line number is the chunk's first line plus
- * the lines before it in the chunk. */
+ * growth, no copy). Each chunk parses its rows with a model map and pair
+ * counts of its own; the maps are then merged in chunk order, which gives
+ * every model the index of its first appearance in the file (as one
+ * sequential pass would), the rows are renumbered in place and the counts
+ * added into the table. The first error in file order wins; its line number
+ * is the chunk's first line plus the lines before it in the chunk. */
 
 typedef struct {
-    const char *beg, *end; /* [beg, end): whole lines */
+    uint64_t beg, end; /* [beg, end): whole lines (offsets in the input) */
     size_t lines;      /* line ends in [beg, end), + 1 for an unterminated last line */
     size_t off;        /* first row of the chunk in the output */
     size_t nrows;      /* rows parsed (blank lines leave none) */
     long at;           /* lines read (all when no error) */
-    name_map map;      /* chunk-local model names */
-    int ts_ok, rc;
+    span_map map;      /* chunk-local model names */
+    pair_map pairs;    /* chunk-local win/tie counts */
+    int ts_ok, rc, ioerr;
     util_err err;      /* error at line `at` of the chunk */
 } csv_chunk;
 
-/* Line ends in [beg, end), eight bytes at a time: for x = word ^ "\n\n..."
- * the expression below sets the top bit of exactly the zero bytes of x. */
-static void chunk_count(csv_chunk *ch)
+/* The input: a regular file read with pread, else all of it in memory. */
+typedef struct {
+    int fd;          /* ≥ 0: pread; −1: mem */
+    const char *mem;
+    uint64_t len;
+} csv_input;
+
+static void chunk_count(csv_chunk *ch, const csv_input *in)
 {
-    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL, nl8 = 0x0A0A0A0A0A0A0A0AULL;
-    const char *p = ch->beg;
+    line_src s;
+    const char *p, *e;
     size_t n = 0;
-    for (; ch->end - p >= 8; p += 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        x ^= nl8;
-        n += (size_t)__builtin_popcountll(~(((x & lo7) + lo7) | x | lo7));
+    char last = '\n';
+    src_open(&s, in->fd, in->mem, ch->beg, ch->end);
+    while (src_block(&s, &p, &e)) {
+        n += count_nl(p, e);
+        last = e[-1];
     }
-    for (; p < ch->end; p++)
-        n += *p == '\n';
-    ch->lines = n + (ch->end > ch->beg && ch->end[-1] != '\n');
+    ch->ioerr |= s.err;
+    ch->lines = n + (last != '\n');
+    src_close(&s);
 }
 
-static void chunk_parse(csv_chunk *ch, const csv_cols *c, const int *features, int n_feat,
-                        rating_rows *rows, double *ts_out)
+/* Where the parsed values of one row go. */
+typedef struct {
+    const csv_cols *c;
+    const int *features;
+    int n_feat;
+    rating_rows *rows; /* NULL: counts only (BATTLES_TABLE_ONLY) */
+    double *ts;        /* NULL: no tstamp column, or counts only */
+} csv_sink;
+
+/* Bytes the fast line scanner treats specially. */
+static const unsigned char csv_class[256] = {[','] = 1, ['\n'] = 2, ['"'] = 3, ['\0'] = 3, ['\r'] = 3};
+#define CSV_FAST_COLS 64
+
+/* Fields [fs[k], fe[k]) of a line with exactly ncol fields, no quotes, no
+ * '\0' and no '\r' but a run of them ending the line, not over the length
+ * limit: 1 (*next = the next line); anything else 0 (the caller hands the
+ * line to csv_split_fast, which also gives every error its message). */
+static int fast_fields_bytes(const char *p, const char *end, int ncol, const char **fs, const char **fe,
+                             const char **next)
 {
+    const char *line = p;
+    int n = 0;
+    fs[0] = p;
+    for (; p < end; p++) {
+        unsigned c = csv_class[(unsigned char)*p];
+        if (c == 0)
+            continue;
+        if (c == 1) {
+            fe[n] = p;
+            if (++n == ncol)
+                return 0;
+            fs[n] = p + 1;
+            continue;
+        }
+        if (c == 2)
+            break;
+        if (*p != '\r')
+            return 0;
+        const char *q = p; /* '\r's: only as the end of the line */
+        while (q < end && *q == '\r')
+            q++;
+        if (q < end && *q != '\n')
+            return 0;
+        fe[n] = p;
+        p = q;
+        goto done;
+    }
+    fe[n] = p;
+done:
+    if (n + 1 != ncol)
+        return 0;
+    *next = p < end ? p + 1 : end;
+    return (size_t)(*next - line) <= BATTLES_MAX_FIELD;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The top bit of every byte of x that equals c (exact: no carries between
+ * bytes). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
+{
+    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
+    x ^= 0x0101010101010101ULL * c;
+    return ~(((x & lo7) + lo7) | x | lo7);
+}
+
+/* The top bit of every byte of x below c (c ≤ 0x80; exact: b | 0x80 ≥ c, so
+ * no byte borrows from the next). */
+static inline uint64_t bytes_below(uint64_t x, unsigned char c)
+{
+    const uint64_t hi = 0x8080808080808080ULL;
+    return ~((x | hi) - 0x0101010101010101ULL * c) & ~x & hi;
+}
+
+/* fast_fields_bytes eight bytes at a time: the commas of a word found at
+ * once, with no branch per byte; a line with a special byte ('"', '\0',
+ * '\r') goes to fast_fields_bytes. */
+static int fast_fields(const char *p, const char *end, int ncol, const char **fs, const char **fe,
+                       const char **next)
+{
+    const char *line = p;
+    int n = 0;
+    fs[0] = p;
+    for (const char *w = p;; w += 8) {
+        uint64_t x = load8(w); /* may read into the slack past end: masked */
+        size_t left = (size_t)(end - w);
+        uint64_t valid = left >= 8 ? ~0ULL : (1ULL << (8 * left)) - 1;
+        uint64_t nl = bytes_eq(x, '\n') & valid;
+        uint64_t upto = nl ? (nl & (0 - nl)) - 1 : valid; /* bytes before the line end */
+        uint64_t cm = bytes_eq(x, ',') & upto;
+        if (bytes_below(x, ',') & upto) /* a byte below ',' (0x2C), as '"', '\0' or '\r' are */
+            if ((bytes_eq(x, '"') | bytes_eq(x, '\0') | bytes_eq(x, '\r')) & upto)
+                return fast_fields_bytes(line, end, ncol, fs, fe, next);
+        for (; cm; cm &= cm - 1) {
+            const char *c = w + (__builtin_ctzll(cm) >> 3);
+            fe[n] = c;
+            if (++n == ncol)
+                return 0;
+            fs[n] = c + 1;
+        }
+        if (nl || left <= 8) {
+            const char *le = nl ? w + (__builtin_ctzll(nl) >> 3) : end;
+            fe[n] = le;
+            *next = le < end ? le + 1 : end;
+            break;
+        }
+    }
+    return n + 1 == ncol && (size_t)(*next - line) <= BATTLES_MAX_FIELD;
+}
+#else
+#define fast_fields fast_fields_bytes
+#endif
+
+static int span_winner(const char *s, const char *e)
+{
+    size_t n = (size_t)(e - s);
+    if (n == 7 && !memcmp(s, "model_", 6))
+        return s[6] == 'a' ? RATING_A_WINS : s[6] == 'b' ? RATING_B_WINS : -1;
+    if (n == 3 && !memcmp(s, "tie", 3))
+        return RATING_TIE;
+    if (n == 13 && !memcmp(s, "tie (bothbad)", 13))
+        return RATING_BOTHBAD;
+    return -1;
+}
+
+/* One row from the fields of fast_fields, when every value is in the shapes
+ * the fast path knows and the row is valid: 1, with its values out; else 0
+ * (the slow path then reads the line and names any error). */
+static int fast_row(const char *const *fs, const char *const *fe, const csv_sink *k, double *ts,
+                    double *d, int *oc, name_key *ka, name_key *kb)
+{
+    const csv_cols *c = k->c;
+    double v[2 * FEAT_N];
+    for (int j = 0; j < c->n_known; j++)
+        if (number_fast(fs[c->known[j]], fe[c->known[j]], &v[j]))
+            return 0;
+    for (int f = 0; f < k->n_feat; f++)
+        d[f] = battles_feature_d(v[c->ka[f]], v[c->kb[f]]);
+    *ts = NAN;
+    if (c->ts >= 0 && number_fast(fs[c->ts], fe[c->ts], ts))
+        return 0;
+    *ka = name_key_of(fs[c->ma], (size_t)(fe[c->ma] - fs[c->ma]));
+    *kb = name_key_of(fs[c->mb], (size_t)(fe[c->mb] - fs[c->mb]));
+    if (!ka->n || !kb->n || key_eq(*ka, *kb, fs[c->ma], fs[c->mb]))
+        return 0;
+    return (*oc = span_winner(fs[c->win], fe[c->win])) >= 0;
+}
+
+/* Store row i (model indices local to the chunk). */
+static void chunk_store(csv_chunk *ch, const csv_sink *k, size_t i, int a, int b, int oc, double ts,
+                        const double *d)
+{
+    pair_add(&ch->pairs, a, b, oc);
+    if (k->rows) {
+        size_t F = (size_t)(k->n_feat > 0 ? k->n_feat : 1);
+        k->rows->a[i] = a;
+        k->rows->b[i] = b;
+        k->rows->outcome[i] = (uint8_t)oc;
+        for (int f = 0; f < k->n_feat; f++) /* not memcpy: a call per row for 32 bytes */
+            k->rows->d[i * F + (size_t)f] = d[f];
+        if (k->ts)
+            k->ts[i] = ts;
+    }
+    ch->ts_ok &= isfinite(ts) != 0;
+}
+
+static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
+{
+    const csv_cols *c = k->c;
+    const char *fs[CSV_FAST_COLS], *fe[CSV_FAST_COLS], *p, *e;
     csv_scratch sc;
-    size_t F = (size_t)(n_feat > 0 ? n_feat : 1), i = ch->off;
-    double d[FEAT_N] = {0};
-    int created;
+    line_src src;
+    size_t i = ch->off, lim = ch->off + ch->lines;
+    double d[FEAT_N] = {0}, ts;
+    int fast = c->ncol <= CSV_FAST_COLS;
     scratch_init(&sc);
-    battles_map_init(&ch->map);
+    span_map_init(&ch->map);
+    pair_init(&ch->pairs);
     ch->ts_ok = 1;
     ch->rc = UTIL_OK;
     ch->at = 0;
-    for (const char *line = ch->beg, *next; line < ch->end; line = next) {
-        int n = csv_split_fast(line, ch->end, &sc, &next), oc = 0;
-        double ts;
-        ch->at++;
-        if (n == 0)
-            continue;
-        ch->rc = n < 0 ? split_error(n, &ch->err)
-                       : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, &ch->err);
-        if (ch->rc)
-            break;
-        rows->a[i] = battles_map_get(&ch->map, sc.f[c->ma], &created);
-        rows->b[i] = battles_map_get(&ch->map, sc.f[c->mb], &created);
-        rows->outcome[i] = (uint8_t)oc;
-        for (int k = 0; k < n_feat; k++) /* not memcpy: a call per row for 32 bytes */
-            rows->d[i * F + (size_t)k] = d[k];
-        ts_out[i] = ts;
-        ch->ts_ok &= isfinite(ts) != 0;
-        i++;
-    }
+    src_open(&src, in->fd, in->mem, ch->beg, ch->end);
+    while (!ch->rc && src_block(&src, &p, &e))
+        for (const char *line = p, *next; line < e; line = next) {
+            int oc = 0;
+            ch->at++;
+            if (i == lim) { /* more lines than counted: the file changed under us */
+                ch->ioerr = 1;
+                ch->rc = UTIL_ERUNTIME;
+                break;
+            }
+            name_key ka, kb;
+            if (fast && fast_fields(line, e, c->ncol, fs, fe, &next) &&
+                fast_row(fs, fe, k, &ts, d, &oc, &ka, &kb)) {
+                int a = span_get_key(&ch->map, fs[c->ma], ka);
+                int b = span_get_key(&ch->map, fs[c->mb], kb);
+                chunk_store(ch, k, i++, a, b, oc, ts, d);
+                continue;
+            }
+            int n = csv_split_fast(line, e, &sc, &next);
+            if (n == 0)
+                continue;
+            ch->rc = n < 0 ? split_error(n, &ch->err)
+                           : csv_row(sc.f, n, c, k->features, k->n_feat, &ts, d, &oc, &ch->err);
+            if (ch->rc)
+                break;
+            int a = span_get(&ch->map, sc.f[c->ma], strlen(sc.f[c->ma]));
+            int b = span_get(&ch->map, sc.f[c->mb], strlen(sc.f[c->mb]));
+            chunk_store(ch, k, i++, a, b, oc, ts, d);
+        }
+    ch->ioerr |= src.err;
     ch->nrows = i - ch->off;
+    src_close(&src);
     scratch_free(&sc);
 }
 
 static void chunk_free(csv_chunk *ch)
 {
-    for (int i = 0; i < ch->map.n; i++)
-        free(ch->map.names[i]);
-    free(ch->map.names);
-    battles_map_free_slots(&ch->map);
+    span_map_free(&ch->map);
+    free(ch->pairs.cell);
 }
-
-/* The whole file, read-only: a private mapping of a regular file (no copy,
- * pages read ahead), else (pipes, empty files) read into memory. */
-typedef struct {
-    const char *p;
-    size_t len;
-    void *map;  /* mmap'd region or NULL */
-    char *heap; /* read buffer or NULL */
-} csv_input;
 
 static int input_open(FILE *fp, csv_input *in)
 {
     struct stat st;
     memset(in, 0, sizeof *in);
-    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-        flags |= MAP_POPULATE;
-#endif
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fileno(fp), 0);
-        if (m != MAP_FAILED) {
-            in->map = m;
-            in->p = m;
-            in->len = (size_t)st.st_size;
-            return 0;
-        }
+    in->fd = -1;
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)) {
+        in->fd = fileno(fp);
+        in->len = (uint64_t)st.st_size;
+        return 0;
     }
     size_t cap = 1 << 16, n = 0, got;
-    char *buf = util_malloc(cap);
+    char *buf = util_malloc(cap + CSV_SLACK);
     while ((got = fread(buf + n, 1, cap - n, fp)) > 0)
         if ((n += got) == cap)
-            buf = util_realloc(buf, cap *= 2);
-    in->heap = buf;
-    in->p = buf;
+            buf = util_realloc(buf, (cap *= 2) + CSV_SLACK);
+    memset(buf + n, 0, CSV_SLACK);
+    in->mem = buf;
     in->len = n;
     return ferror(fp) ? -1 : 0;
 }
 
 static void input_close(csv_input *in)
 {
-    if (in->map)
-        munmap(in->map, in->len);
-    free(in->heap);
+    if (in->fd < 0)
+        free((char *)(uintptr_t)in->mem);
 }
 
-/* Cut [beg, end) into k pieces at line ends. */
-static int cut_chunks(const char *beg, const char *end, int k, csv_chunk *ch)
+/* Offset just past the first '\n' at or after `from` (< end), or end. */
+static uint64_t next_line(const csv_input *in, uint64_t from, uint64_t end)
+{
+    if (in->fd < 0) {
+        const char *nl = memchr(in->mem + from, '\n', (size_t)(end - from));
+        return nl ? (uint64_t)(nl - in->mem) + 1 : end;
+    }
+    char buf[4096];
+    while (from < end) {
+        size_t want = end - from < sizeof buf ? (size_t)(end - from) : sizeof buf;
+        ssize_t r = pread(in->fd, buf, want, (off_t)from);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return end;
+        const char *nl = memchr(buf, '\n', (size_t)r);
+        if (nl)
+            return from + (uint64_t)(nl - buf) + 1;
+        from += (uint64_t)r;
+    }
+    return end;
+}
+
+/* Cut [beg, end) into at most k pieces at line ends. */
+static int cut_chunks(const csv_input *in, uint64_t beg, uint64_t end, int k, csv_chunk *ch)
 {
     int n = 0;
-    size_t step = (size_t)(end - beg) / (size_t)k + 1;
+    uint64_t step = (end - beg) / (uint64_t)k + 1;
     while (beg < end && n < k) {
-        const char *e = n == k - 1 || (size_t)(end - beg) <= step ? end : beg + step;
-        if (e < end) {
-            const char *nl = memchr(e, '\n', (size_t)(end - e));
-            e = nl ? nl + 1 : end;
-        }
+        uint64_t e = n == k - 1 || end - beg <= step ? end : next_line(in, beg + step, end);
         memset(&ch[n], 0, sizeof ch[n]);
         ch[n].beg = beg;
         ch[n++].end = e;
@@ -436,6 +954,23 @@ static void merge_maps(csv_chunk *ch, int n, reader *rd, int **remap)
             remap[k][i] = battles_map_get(&rd->map, ch[k].map.names[i], &created);
         rd->ts_ok &= ch[k].ts_ok;
     }
+}
+
+/* The table from the chunks' pair counts. */
+static rating_table *merge_pairs(const csv_chunk *ch, int n, int n_models, int *const *remap)
+{
+    rating_table *t = rating_table_alloc(n_models);
+    for (int k = 0; k < n; k++)
+        for (size_t s = 0; s < ch[k].pairs.nslot; s++) {
+            const pair_cell *c = &ch[k].pairs.cell[s];
+            if (!c->key)
+                continue;
+            int a = remap[k][c->key >> 16], b = remap[k][c->key & 0xFFFF];
+            for (int o = 0; o < 4; o++)
+                if (c->c[o] != 0)
+                    rating_table_add(t, a, b, o, (double)c->c[o]);
+        }
+    return t;
 }
 
 /* Renumber each chunk's rows in place and close the gaps blank lines left
@@ -458,7 +993,8 @@ static void merge_rows(csv_chunk *ch, int n, int n_feat, reader *rd, int **remap
             memmove(r->outcome + to, r->outcome + from, m);
             if (n_feat > 0)
                 memmove(r->d + to * F, r->d + from * F, m * F * sizeof(double));
-            memmove(rd->ts + to, rd->ts + from, m * sizeof(double));
+            if (rd->ts)
+                memmove(rd->ts + to, rd->ts + from, m * sizeof(double));
         }
         to += m;
     }
@@ -468,135 +1004,209 @@ static void merge_rows(csv_chunk *ch, int n, int n_feat, reader *rd, int **remap
 /* One line after another through battles_reader_add, from the first body
  * line (line number lineno + 1): the reader's limits on battles and models
  * and their messages, for the rare file that reaches them. */
-static int read_sequential(const char *p, const char *end, long lineno, const csv_cols *c,
+static int read_sequential(const csv_input *in, uint64_t beg, long lineno, const csv_cols *c,
                            const int *features, int n_feat, reader *rd, const char *path,
                            long *lines, util_err *err)
 {
     csv_scratch sc;
+    line_src src;
+    const char *p, *e;
     double d[FEAT_N] = {0}, ts;
     int rc = UTIL_OK, oc;
     scratch_init(&sc);
-    while (p < end && !rc) {
-        int n = csv_split_fast(p, end, &sc, &p);
-        lineno++;
-        if (n == 0)
-            continue;
-        rc = n < 0 ? split_error(n, err) : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, err);
-        if (!rc)
-            rc = battles_reader_add(rd, sc.f[c->ma], sc.f[c->mb], sc.f[c->win], ts, d, err);
-        if (rc)
-            util_err_prefix(err, "%s:%ld", path, lineno);
-    }
+    src_open(&src, in->fd, in->mem, beg, in->len);
+    while (!rc && src_block(&src, &p, &e))
+        while (p < e && !rc) {
+            int n = csv_split_fast(p, e, &sc, &p);
+            lineno++;
+            if (n == 0)
+                continue;
+            rc = n < 0 ? split_error(n, err) : csv_row(sc.f, n, c, features, n_feat, &ts, d, &oc, err);
+            if (!rc)
+                rc = battles_reader_add(rd, sc.f[c->ma], sc.f[c->mb], sc.f[c->win], ts, d, err);
+            if (rc)
+                util_err_prefix(err, "%s:%ld", path, lineno);
+        }
+    if (!rc && src.err)
+        rc = util_err_set(err, UTIL_ERUNTIME, "%s: read error", path);
+    src_close(&src);
     scratch_free(&sc);
     *lines = lineno;
     return rc;
 }
 
+/* The header: the first line that is not blank (after a UTF-8 byte-order
+ * mark). *body: the offset of the line after it. */
+static int read_header(const csv_input *in, const char *path, const int *features, int n_feat,
+                       csv_cols *cols, uint64_t *body, long *lineno, util_err *err)
+{
+    csv_scratch sc;
+    line_src src;
+    const char *p, *e;
+    int rc = UTIL_EINPUT, first = 1, done = 0;
+    scratch_init(&sc);
+    src_open(&src, in->fd, in->mem, 0, in->len);
+    while (!done && src_block(&src, &p, &e)) {
+        if (first && e - p >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) /* UTF-8 byte-order mark */
+            p += 3;
+        first = 0;
+        while (p < e && !done) {
+            int n = csv_split_fast(p, e, &sc, &p);
+            ++*lineno;
+            if (n == 0)
+                continue;
+            done = 1;
+            rc = n < 0 ? split_error(n, err) : csv_header(sc.f, n, features, n_feat, cols, err);
+            if (rc)
+                util_err_prefix(err, "%s:%ld", path, *lineno);
+            *body = src_offset(&src, p);
+        }
+    }
+    if (!done)
+        rc = src.err ? util_err_set(err, UTIL_ERUNTIME, "%s: read error", path)
+                     : util_err_set(err, UTIL_EINPUT,
+                                    "%s:1: empty file (expected a header row model_a,model_b,winner)", path);
+    src_close(&src);
+    scratch_free(&sc);
+    return rc;
+}
+
+/* Rows (and timestamps when the file has them) for `total` battles: a
+ * rating_rows of capacity total whose arrays come from util_malloc_large
+ * (huge pages: one fault per 2 MiB instead of one per 4 KiB, each costly on
+ * virtual machines; rating_rows_free frees them as its own). */
+static void alloc_rows(reader *rd, const csv_cols *c, int n_feat, unsigned flags, size_t total)
+{
+    rating_rows_free(rd->rows);
+    free(rd->ts);
+    rd->rows = NULL;
+    rd->ts = NULL;
+    rd->ts_cap = 0;
+    if (flags & BATTLES_TABLE_ONLY)
+        return;
+    size_t cap = total ? total : 1, F = (size_t)(n_feat > 0 ? n_feat : 1);
+    rating_rows *r = util_calloc(1, sizeof *r);
+    r->n_feat = n_feat;
+    r->cap = cap;
+    r->a = util_malloc_large(cap * sizeof *r->a);
+    r->b = util_malloc_large(cap * sizeof *r->b);
+    r->outcome = util_malloc_large(cap);
+    r->d = n_feat > 0 ? util_malloc_large(cap * F * sizeof *r->d) : util_malloc(cap * sizeof *r->d);
+    rd->rows = r;
+    if (c->ts >= 0) {
+        rd->ts = util_malloc_large(cap * sizeof(double));
+        rd->ts_cap = cap;
+    }
+}
+
 /* Chunks of at least this many bytes per thread (smaller files: one chunk). */
 #define CSV_CHUNK_MIN (1 << 20)
 
+/* After the chunks are parsed: the first error in file order, else rows and
+ * table merged. kend: chunks up to and including the first with an error. */
+static int finish_chunks(csv_chunk *ch, int nch, const csv_input *in, uint64_t body, const csv_cols *cols,
+                         const int *features, int n_feat, reader *rd, const char *path, long *lineno,
+                         util_err *err)
+{
+    int kend = 0, rc = UTIL_OK, *remap[CSV_MAX_CHUNKS];
+    size_t nrows = 0;
+    for (int k = 0; k < nch; k++)
+        if (ch[k].ioerr)
+            return util_err_set(err, UTIL_ERUNTIME, "%s: read error", path);
+    while (kend < nch && (nrows += ch[kend].nrows, !ch[kend++].rc))
+        ;
+    merge_maps(ch, kend, rd, remap);
+    int counted = 1;
+    for (int k = 0; k < kend; k++)
+        counted &= !ch[k].pairs.off; /* (off implies more models than the limit) */
+    if (nrows > BATTLES_MAX_BATTLES || rd->map.n > BATTLES_MAX_MODELS || !counted) {
+        for (int k = 0; k < kend; k++)
+            free(remap[k]);
+        battles_reader_discard(rd);
+        battles_reader_init(rd, n_feat);
+        return read_sequential(in, body, *lineno, cols, features, n_feat, rd, path, lineno, err);
+    }
+    for (int k = 0; k < kend; k++) {
+        if (!rc && ch[k].rc) {
+            rc = ch[k].rc;
+            *err = ch[k].err;
+            util_err_prefix(err, "%s:%ld", path, *lineno + ch[k].at);
+        }
+        *lineno += ch[k].at;
+    }
+    if (!rc) {
+        rd->table = merge_pairs(ch, nch, rd->map.n, remap);
+        if (rd->rows)
+            merge_rows(ch, nch, n_feat, rd, remap);
+        rd->n_battles = nrows;
+    }
+    for (int k = 0; k < kend; k++)
+        free(remap[k]);
+    return rc;
+}
+
 int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat, battles_data **out,
-                    util_err *err)
+                     util_err *err)
+{
+    return battles_read_csv_opt(fp, path, features, n_feat, 0, out, err);
+}
+
+int battles_read_csv_opt(FILE *fp, const char *path, const int *features, int n_feat, unsigned flags,
+                         battles_data **out, util_err *err)
 {
     reader rd;
     csv_input in;
-    csv_scratch sc;
     int rc = UTIL_OK, nch = 0;
     long lineno = 0;
+    uint64_t body = 0;
     csv_cols cols;
     csv_chunk ch[CSV_MAX_CHUNKS];
     memset(&cols, 0, sizeof cols);
-    scratch_init(&sc);
     battles_reader_init(&rd, n_feat);
     if (input_open(fp, &in)) {
         rc = util_err_set(err, UTIL_ERUNTIME, "%s: read error", path);
-        goto fail;
+        goto out;
     }
-    const char *p = in.p, *end = in.p + in.len;
-    if (in.len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) /* UTF-8 byte-order mark */
-        p += 3;
-    for (;;) { /* the header: the first line that is not blank */
-        if (p >= end) {
-            rc = util_err_set(err, UTIL_EINPUT, "%s:1: empty file (expected a header row model_a,model_b,winner)",
-                              path);
-            goto fail;
-        }
-        int n = csv_split_fast(p, end, &sc, &p);
-        lineno++;
-        if (n == 0)
-            continue;
-        rc = n < 0 ? split_error(n, err)
-                   : csv_header(sc.f, n, features, n_feat, &cols, err);
-        if (rc) {
-            util_err_prefix(err, "%s:%ld", path, lineno);
-            goto fail;
-        }
-        break;
-    }
+    rc = read_header(&in, path, features, n_feat, &cols, &body, &lineno, err);
+    if (rc)
+        goto out;
     int want = omp_get_max_threads();
     want = want < 1 ? 1 : want > CSV_MAX_CHUNKS ? CSV_MAX_CHUNKS : want;
-    if ((size_t)(end - p) < (size_t)want * CSV_CHUNK_MIN)
-        want = (int)((size_t)(end - p) / CSV_CHUNK_MIN) + 1;
-    nch = cut_chunks(p, end, want, ch);
-#pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
-    for (int k = 0; k < nch; k++)
-        chunk_count(&ch[k]);
+    if (in.len - body < (uint64_t)want * CSV_CHUNK_MIN)
+        want = (int)((in.len - body) / CSV_CHUNK_MIN) + 1;
+    nch = cut_chunks(&in, body, in.len, want, ch);
     size_t total = 0;
+    if (!(flags & BATTLES_TABLE_ONLY)) { /* where each chunk's rows go (no rows: no need) */
+#pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
+        for (int k = 0; k < nch; k++)
+            chunk_count(&ch[k], &in);
+    }
     for (int k = 0; k < nch; k++) {
+        if (flags & BATTLES_TABLE_ONLY) { /* rows counted from 0, no bound */
+            ch[k].lines = SIZE_MAX;
+            continue;
+        }
         ch[k].off = total;
         total += ch[k].lines;
     }
-    rating_rows_free(rd.rows);
-    free(rd.ts);
-    rd.rows = rating_rows_alloc(0, n_feat, total);
-    rd.ts = util_malloc((total ? total : 1) * sizeof(double));
-    rd.ts_cap = total;
+    alloc_rows(&rd, &cols, n_feat, flags, total);
+    if (cols.ts < 0)
+        rd.ts_ok = 0;
+    csv_sink sink = {&cols, features, n_feat, rd.rows, rd.ts};
 #pragma omp parallel for schedule(static, 1) num_threads(nch > 0 ? nch : 1)
     for (int k = 0; k < nch; k++)
-        chunk_parse(&ch[k], &cols, features, n_feat, rd.rows, rd.ts);
-    /* the chunks up to the first error, as a sequential read would see them */
-    int kend = 0, *remap[CSV_MAX_CHUNKS];
-    size_t nrows = 0;
-    while (kend < nch && (nrows += ch[kend].nrows, !ch[kend++].rc))
-        ;
-    merge_maps(ch, kend, &rd, remap);
-    if (nrows > BATTLES_MAX_BATTLES || rd.map.n > BATTLES_MAX_MODELS) {
-        for (int k = 0; k < kend; k++)
-            free(remap[k]);
-        battles_reader_discard(&rd);
-        battles_reader_init(&rd, n_feat);
-        rc = read_sequential(p, end, lineno, &cols, features, n_feat, &rd, path, &lineno, err);
-        if (rc)
-            goto fail;
-    } else {
-        for (int k = 0; k < kend; k++) {
-            if (!rc && ch[k].rc) {
-                rc = ch[k].rc;
-                *err = ch[k].err;
-                util_err_prefix(err, "%s:%ld", path, lineno + ch[k].at);
-            }
-            lineno += ch[k].at;
-        }
-        if (!rc)
-            merge_rows(ch, nch, n_feat, &rd, remap);
-        for (int k = 0; k < kend; k++)
-            free(remap[k]);
-        if (rc)
-            goto fail;
-    }
+        chunk_parse(&ch[k], &in, &sink);
+    rc = finish_chunks(ch, nch, &in, body, &cols, features, n_feat, &rd, path, &lineno, err);
+out:
     for (int k = 0; k < nch; k++)
         chunk_free(&ch[k]);
     input_close(&in);
-    scratch_free(&sc);
+    if (rc) {
+        battles_reader_discard(&rd);
+        return rc;
+    }
     rc = battles_reader_finish(&rd, BATTLES_FMT_CSV, out, err);
     if (rc)
         util_err_prefix(err, "%s:%ld", path, lineno);
-    return rc;
-fail:
-    for (int k = 0; k < nch; k++)
-        chunk_free(&ch[k]);
-    input_close(&in);
-    scratch_free(&sc);
-    battles_reader_discard(&rd);
     return rc;
 }

@@ -25,6 +25,8 @@ typedef struct {
     double *ts;
     size_t ts_cap;
     int ts_ok; /* every row so far had a finite timestamp */
+    rating_table *table; /* built by the format reader (CSV), or NULL: from rows */
+    size_t n_battles;    /* battles read when rows == NULL (CSV, BATTLES_TABLE_ONLY) */
 } reader;
 
 void battles_map_init(name_map *m);
@@ -34,7 +36,12 @@ int battles_map_get(name_map *m, const char *s, int *created);
 
 /* winner string → RATING_*, or −1. */
 int battles_parse_winner(const char *w);
-double battles_feature_d(double a, double b);
+/* d = (a − b)/(a + b + 1): inline so the CSV hot loop and the JSON reader
+ * compute it by the same expression. */
+static inline double battles_feature_d(double a, double b)
+{
+    return (a - b) / (a + b + 1.0);
+}
 
 void battles_reader_init(reader *rd, int n_feat);
 int battles_reader_add(reader *rd, const char *ma, const char *mb, const char *winner, double ts,
@@ -42,9 +49,17 @@ int battles_reader_add(reader *rd, const char *ma, const char *mb, const char *w
 void battles_reader_discard(reader *rd);
 int battles_reader_finish(reader *rd, battles_format fmt, battles_data **out, util_err *err);
 
-/* battles_csv.c */
-int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat,
-                     battles_data **out, util_err *err);
+/* battles_csv.c: battles_read_csv_opt with flags 0 */
+int battles_read_csv(FILE *fp, const char *path, const int *features, int n_feat, battles_data **out,
+                     util_err *err);
+/* flags: BATTLES_TABLE_ONLY or 0 */
+int battles_read_csv_opt(FILE *fp, const char *path, const int *features, int n_feat, unsigned flags,
+                         battles_data **out, util_err *err);
+/* A CSV number field [s, e): the value strtod gives for the text, without
+ * strtod for plain digits[.digits] of at most 15 significant digits (exact:
+ * Clinger's fast path); −1 when the text is not a finite number (strtod's
+ * rules, leading/trailing spaces allowed). The text must not hold '\0'. */
+int battles_csv_number(const char *s, const char *e, double *x);
 /* battles_json.c: fastchat-json or counts-json */
 int battles_read_json(FILE *fp, battles_format fmt, const int *features, int n_feat,
                       battles_data **out, util_err *err);

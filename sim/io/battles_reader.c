@@ -90,10 +90,6 @@ int battles_parse_winner(const char *w)
     return -1;
 }
 
-double battles_feature_d(double a, double b)
-{
-    return (a - b) / (a + b + 1.0);
-}
 
 
 void battles_reader_init(reader *rd, int n_feat)
@@ -103,6 +99,8 @@ void battles_reader_init(reader *rd, int n_feat)
     rd->ts_cap = 4096;
     rd->ts = util_malloc(rd->ts_cap * sizeof(double));
     rd->ts_ok = 1;
+    rd->table = NULL;
+    rd->n_battles = 0;
 }
 
 /* Add one battle; returns UTIL_OK or UTIL_EINPUT (message without location). */
@@ -143,6 +141,7 @@ void battles_reader_discard(reader *rd)
     battles_map_free_slots(&rd->map);
     rating_rows_free(rd->rows);
     free(rd->ts);
+    rating_table_free(rd->table);
 }
 
 static void build_table(battles_data *d)
@@ -155,7 +154,7 @@ static void build_table(battles_data *d)
 /* Move a finished reader into a battles_data. */
 int battles_reader_finish(reader *rd, battles_format fmt, battles_data **out, util_err *err)
 {
-    if (rd->rows->n == 0) {
+    if ((rd->rows ? rd->rows->n : rd->n_battles) == 0) {
         battles_reader_discard(rd);
         return util_err_set(err, UTIL_EINPUT, "no battles in the file");
     }
@@ -165,14 +164,18 @@ int battles_reader_finish(reader *rd, battles_format fmt, battles_data **out, ut
     d->names = rd->map.names;
     battles_map_free_slots(&rd->map);
     d->rows = rd->rows;
-    d->rows->n_models = d->n_models;
-    if (rd->ts_ok) {
+    if (d->rows)
+        d->rows->n_models = d->n_models;
+    if (rd->ts_ok && rd->rows) {
         d->tstamp = rd->ts;
     } else {
         free(rd->ts);
         d->tstamp = NULL;
     }
-    build_table(d);
+    if (rd->table)
+        d->table = rd->table;
+    else
+        build_table(d);
     *out = d;
     return UTIL_OK;
 }

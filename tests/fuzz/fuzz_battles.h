@@ -2,7 +2,9 @@
  * tests/fuzz/fuzz_battles.h — the body shared by the three battle-log fuzz
  * targets: read the bytes as one format (fmemopen, no temporary file), once
  * without style columns and once with every style feature. Bad input must be
- * UTIL_EINPUT with a message; a log that loads must be consistent.
+ * UTIL_EINPUT with a message; a log that loads must be consistent: indices
+ * in range, the table equal to the rows' own, and (CSV) the counts-only read
+ * giving the same names and table.
  */
 #ifndef FUZZ_BATTLES_H
 #define FUZZ_BATTLES_H
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "io/battles_internal.h"
 
@@ -36,6 +39,30 @@ static void fuzz_battles_once(const uint8_t *data, size_t size, battles_format f
             if (d->rows->a[i] < 0 || d->rows->a[i] >= d->n_models || d->rows->b[i] < 0 ||
                 d->rows->b[i] >= d->n_models || d->rows->a[i] == d->rows->b[i])
                 abort();
+    if (d->rows) { /* the table (the CSV reader sums it per chunk) is that of the rows */
+        rating_table *t = rating_table_alloc(d->n_models);
+        for (size_t i = 0; i < d->rows->n; i++)
+            rating_table_add(t, d->rows->a[i], d->rows->b[i], d->rows->outcome[i], 1.0);
+        size_t cells = 4 * (size_t)d->n_models * (size_t)(d->n_models - 1) / 2;
+        if (memcmp(t->cell, d->table->cell, cells * sizeof *t->cell) != 0)
+            abort();
+        rating_table_free(t);
+    }
+    if (fmt == BATTLES_FMT_CSV) { /* counts only: the same names and table */
+        battles_data *e = NULL;
+        util_err err2 = {0, ""};
+        fp = fmemopen((void *)data, size, "rb");
+        if (!fp || battles_read_csv_opt(fp, "fuzz.csv", feats, n_feat, BATTLES_TABLE_ONLY, &e, &err2) || !e ||
+            e->n_models != d->n_models ||
+            memcmp(e->table->cell, d->table->cell,
+                   4 * (size_t)d->n_models * (size_t)(d->n_models - 1) / 2 * sizeof(double)) != 0)
+            abort();
+        for (int i = 0; i < d->n_models; i++)
+            if (strcmp(e->names[i], d->names[i]))
+                abort();
+        fclose(fp);
+        battles_free(e);
+    }
     battles_sort_by_time(d);
     battles_free(d);
 }
