@@ -484,10 +484,10 @@ rating_rows *rating_rows_alloc(int n_models, int n_feat, size_t cap)
     r->n_models = n_models;
     r->n_feat = n_feat;
     r->cap = cap ? cap : 1024;
-    r->a = util_malloc(r->cap * sizeof *r->a);
-    r->b = util_malloc(r->cap * sizeof *r->b);
-    r->outcome = util_malloc(r->cap);
-    r->d = util_malloc(r->cap * (size_t)(n_feat > 0 ? n_feat : 1) * sizeof *r->d);
+    r->a = util_malloc_large(r->cap * sizeof *r->a); /* huge pages from 256 KiB (util.h) */
+    r->b = util_malloc_large(r->cap * sizeof *r->b);
+    r->outcome = util_malloc_large(r->cap);
+    r->d = util_malloc_large(r->cap * (size_t)(n_feat > 0 ? n_feat : 1) * sizeof *r->d);
     return r;
 }
 
