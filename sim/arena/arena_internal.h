@@ -76,9 +76,9 @@ struct arena_ws {
 double arena_logistic(double x);
 /* One vote of entities a and b by a random voter of the pool, appended to w->b. */
 void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase);
-/* Voter sensitivities and per-replicate variant substance; `neutral` zeroes
- * β after drawing it, so the stream stays aligned with the biased run. */
-void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral);
+/* Voter sensitivities and per-replicate variant substance (also drawn, and
+ * ignored by the votes, in the neutral rerun: w->no_style). */
+void arena_draw_population(const arena_scenario *s, arena_ws *w);
 
 /* sampling.c */
 void arena_public_battles(const arena_scenario *s, arena_ws *w, long n);

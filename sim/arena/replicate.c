@@ -183,8 +183,8 @@ static void start_run(const arena_scenario *s, arena_ws *w, uint64_t point, uint
     w->point = point;
     w->rep = rep;
     w->nb = 0;
-    w->no_style = 0;
-    arena_draw_population(s, w, neutral);
+    w->no_style = (unsigned char)neutral; /* the same draws; the votes ignore β */
+    arena_draw_population(s, w);
 }
 
 /* From the selection fit on: selection, its correction, the listed and
@@ -256,14 +256,13 @@ static void result_unrated(const arena_scenario *s, arena_result *out)
 
 /* The neutral rerun and the biased run take the same random numbers up to
  * the selection fit when the sampling does not look at outcomes (every
- * sampling but `arena`): the voters' β are drawn in both (the neutral run
- * zeroes them after drawing), every battle draws the same pair, responses,
+ * sampling but `arena`): the voters' β are drawn in both (the neutral run's
+ * votes ignore them), every battle draws the same pair, responses,
  * voter and uniform, and only the outcomes differ. So that stretch is
  * simulated once, recording both outcomes of each battle; from the
  * selection fit on each run continues from a copy of the stream at that
  * point. The results are those of two separate runs, bit for bit
- * (tests/unit/test_sim.c compares them). keep: the neutral run's selection
- * terms (left NaN if its selection fit fails); *biased_rc: finish_run's. */
+ * (tests/unit/test_sim.c compares them). */
 /* Where the two runs part: the stream, the battles so far, public votes left. */
 typedef struct {
     rng_state rng;
@@ -306,23 +305,30 @@ static void resume_biased(arena_ws *w, const run_fork *f, long *pub_left)
     }
 }
 
-static void neutral_then_biased(const arena_scenario *s, arena_ws *w, uint64_t point,
-                                uint64_t rep, arena_result *out, double *keep, double *keep_anchor,
-                                int *biased_rc)
+/* The neutral run's product: its bt_style selection terms (fits nothing else). */
+static void neutral_terms(const arena_scenario *s, arena_ws *w, arena_result *out, double *keep,
+                          double *keep_anchor)
+{
+    arena_final_fits(s, w, out, 1);
+    for (int g = 0; g < s->p->n_gaming; g++) {
+        keep[g] = out->selection[g];
+        keep_anchor[g] = out->selection_anchor[g];
+    }
+}
+
+/* keep: the neutral run's selection terms (left NaN if its selection fit
+ * fails). Returns finish_run's code of the biased run. */
+static int neutral_then_biased(const arena_scenario *s, arena_ws *w, uint64_t point,
+                               uint64_t rep, arena_result *out, double *keep, double *keep_anchor)
 {
     util_err err;
     run_fork f;
     shared_prefix(s, w, point, rep, &f);
     long pub_left = f.pub_left;
-    if (finish_run(s, w, &pub_left, &err) == UTIL_OK) {
-        arena_final_fits(s, w, out, 1); /* only its selection term is kept */
-        for (int g = 0; g < s->p->n_gaming; g++) {
-            keep[g] = out->selection[g];
-            keep_anchor[g] = out->selection_anchor[g];
-        }
-    }
+    if (finish_run(s, w, &pub_left, &err) == UTIL_OK)
+        neutral_terms(s, w, out, keep, keep_anchor);
     resume_biased(w, &f, &pub_left);
-    *biased_rc = finish_run(s, w, &pub_left, &err);
+    return finish_run(s, w, &pub_left, &err);
 }
 
 int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64_t rep,
@@ -333,19 +339,13 @@ int arena_replicate(const arena_scenario *s, arena_ws *w, uint64_t point, uint64
     double keep[PARAMS_MAX_GAMING], keep_anchor[PARAMS_MAX_GAMING];
     for (int g = 0; g < p->n_gaming; g++)
         keep[g] = keep_anchor[g] = NAN;
+    const int neutral = p->neutral_rerun && p->estimators[EST_BT_STYLE];
     int rc;
-    if (p->neutral_rerun && p->estimators[EST_BT_STYLE] && p->sampling != SAMPLING_ARENA &&
-        s->share_neutral_prefix) {
-        neutral_then_biased(s, w, point, rep, out, keep, keep_anchor, &rc);
-    } else {
-        if (p->neutral_rerun && p->estimators[EST_BT_STYLE] &&
-            run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK) {
-            arena_final_fits(s, w, out, 1); /* only its selection term is kept */
-            for (int g = 0; g < p->n_gaming; g++) {
-                keep[g] = out->selection[g];
-                keep_anchor[g] = out->selection_anchor[g];
-            }
-        }
+    if (neutral && p->sampling != SAMPLING_ARENA && s->share_neutral_prefix)
+        rc = neutral_then_biased(s, w, point, rep, out, keep, keep_anchor);
+    else {
+        if (neutral && run_once(s, w, point, rep, 1, &fit_err) == UTIL_OK)
+            neutral_terms(s, w, out, keep, keep_anchor);
         rc = run_once(s, w, point, rep, 0, &fit_err);
     }
     if (rc == UTIL_OK)

@@ -85,7 +85,7 @@ static inline uint8_t rk_outcome(const arena_scenario *s, double D, double u)
 
 /* One vote: a random voter from the pool judges the two responses. With
  * w->no_style the voter ignores style (the neutral rerun: D is the substance
- * term alone, as with β = 0). With w->dual the vote of a style-neutral voter
+ * term alone). With w->dual the vote of a style-neutral voter
  * on the same responses, with the same uniform, goes to w->alt_outcome. */
 void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
 {
@@ -111,15 +111,15 @@ void arena_vote(const arena_scenario *s, arena_ws *w, int a, int b, int phase)
         w->alt_outcome[w->nb - 1] = rk_outcome(s, D0, u);
 }
 
-/* Voter sensitivities and per-replicate variant substance. `neutral` zeroes
- * β after drawing it, so the stream stays aligned with the biased run. */
-void arena_draw_population(const arena_scenario *s, arena_ws *w, int neutral)
+/* Voter sensitivities and per-replicate variant substance (the same draws
+ * for the neutral rerun, whose votes ignore β: w->no_style). */
+void arena_draw_population(const arena_scenario *s, arena_ws *w)
 {
     const params *p = s->p;
     for (int j = 0; j < p->n_voters; j++)
         for (int k = 0; k < FEAT_N; k++) {
             double z = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
-            w->beta[FEAT_N * j + k] = neutral ? 0.0 : p->beta_mean[k] + p->beta_sd[k] * z;
+            w->beta[FEAT_N * j + k] = p->beta_mean[k] + p->beta_sd[k] * z;
         }
     for (int e = 0; e < s->n_ent; e++)
         w->theta[e] = s->ent[e].theta0;
@@ -138,7 +138,8 @@ int arena_fixed_pair(const arena_scenario *s, arena_ws *w, int ea, int eb, long 
                    uint64_t rep, double counts[4])
 {
     rng_set_stream(w->rng, s->p->seed, point, rep, RNG_PURPOSE_USER, 0);
-    arena_draw_population(s, w, 0);
+    w->no_style = 0;
+    arena_draw_population(s, w);
     for (int k = 0; k < 4; k++)
         counts[k] = 0;
     for (long i = 0; i < n; i++) {

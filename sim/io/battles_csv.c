@@ -146,7 +146,7 @@ out:
     return (size_t)(*next - start) > BATTLES_MAX_FIELD ? -2 : rc;
 }
 
-static int parse_double(const char *s, double *x)
+int battles_csv_strtod(const char *s, double *x)
 {
     char *end;
     while (*s == ' ')
@@ -171,7 +171,8 @@ static const double csv_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
  * mantissa an exact integer and 10^k is exact, so one correctly rounded
  * division gives the same double as strtod (Clinger's fast path). Anything
  * else (signs, exponents, spaces, longer texts, stray characters) goes to
- * parse_double, so the accepted set and every value stay those of strtod. */
+ * battles_csv_strtod, so the accepted set and every value stay those of
+ * strtod. */
 static inline int number_fast(const char *s, const char *e, double *x)
 {
     size_t n = (size_t)(e - s), i = 0, dot;
@@ -210,7 +211,7 @@ int battles_csv_number(const char *s, const char *e, double *x)
     char tmp[64], *t = (size_t)(e - s) < sizeof tmp ? tmp : util_malloc((size_t)(e - s) + 1);
     memcpy(t, s, (size_t)(e - s));
     t[e - s] = '\0';
-    int rc = parse_double(t, x);
+    int rc = battles_csv_strtod(t, x);
     if (t != tmp)
         free(t);
     return rc;
@@ -219,7 +220,7 @@ int battles_csv_number(const char *s, const char *e, double *x)
 /* A NUL-terminated field (the line splitter's copies). */
 static int parse_number(const char *s, double *x)
 {
-    return number_fast(s, s + strlen(s), x) ? parse_double(s, x) : 0;
+    return number_fast(s, s + strlen(s), x) ? battles_csv_strtod(s, x) : 0;
 }
 
 typedef struct {
@@ -1071,10 +1072,9 @@ static int read_header(const csv_input *in, const char *path, const int *feature
     return rc;
 }
 
-/* Rows (and timestamps when the file has them) for `total` battles: a
- * rating_rows of capacity total whose arrays come from util_malloc_large
- * (huge pages: one fault per 2 MiB instead of one per 4 KiB, each costly on
- * virtual machines; rating_rows_free frees them as its own). */
+/* Rows (and timestamps when the file has them) for `total` battles, both
+ * on huge pages from 256 KiB on (util_malloc_large: one fault per 2 MiB
+ * instead of one per 4 KiB, each costly on virtual machines). */
 static void alloc_rows(reader *rd, const csv_cols *c, int n_feat, unsigned flags, size_t total)
 {
     rating_rows_free(rd->rows);
@@ -1084,15 +1084,8 @@ static void alloc_rows(reader *rd, const csv_cols *c, int n_feat, unsigned flags
     rd->ts_cap = 0;
     if (flags & BATTLES_TABLE_ONLY)
         return;
-    size_t cap = total ? total : 1, F = (size_t)(n_feat > 0 ? n_feat : 1);
-    rating_rows *r = util_calloc(1, sizeof *r);
-    r->n_feat = n_feat;
-    r->cap = cap;
-    r->a = util_malloc_large(cap * sizeof *r->a);
-    r->b = util_malloc_large(cap * sizeof *r->b);
-    r->outcome = util_malloc_large(cap);
-    r->d = n_feat > 0 ? util_malloc_large(cap * F * sizeof *r->d) : util_malloc(cap * sizeof *r->d);
-    rd->rows = r;
+    size_t cap = total ? total : 1;
+    rd->rows = rating_rows_alloc(0, n_feat, cap);
     if (c->ts >= 0) {
         rd->ts = util_malloc_large(cap * sizeof(double));
         rd->ts_cap = cap;

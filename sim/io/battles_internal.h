@@ -60,6 +60,10 @@ int battles_read_csv_opt(FILE *fp, const char *path, const int *features, int n_
  * Clinger's fast path); −1 when the text is not a finite number (strtod's
  * rules, leading/trailing spaces allowed). The text must not hold '\0'. */
 int battles_csv_number(const char *s, const char *e, double *x);
+/* The rule battles_csv_number keeps, on strtod itself: a NUL-terminated
+ * field, spaces around the number allowed, nothing else after it, finite,
+ * no range error; 0 or −1. */
+int battles_csv_strtod(const char *s, double *x);
 /* battles_json.c: fastchat-json or counts-json */
 int battles_read_json(FILE *fp, battles_format fmt, const int *features, int n_feat,
                       battles_data **out, util_err *err);

@@ -258,18 +258,23 @@ def test_arena_rank_convention_matches_an_independent_computation(tmp_path):
         assert abs((float(r["ci_hi"]) - float(r["ci_lo"])) / 2 - half) < 1e-5 * half, f
 
 
+def twenty_vote_scenario(tmp_path, name, **kw):
+    """27 variants tuned 250 points above a 1210 base, 20 testing votes each,
+    against a 1100–1300 pool without ties."""
+    g = {"vendor": "g", "base": {"name": "gbase", "theta": 1210,
+                                 "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
+         "variants": 27, "tune_mean": 250, "tune_sd": 20, "testing_battles": 20}
+    return scenario(tmp_path, name, gaming=[g], voters={"count": 200, "tie_threshold": 0.0},
+                    arena={"public_battles": 20000}, **kw)
+
+
 def test_no_replicate_lost_at_20_testing_battles(tmp_path):
     # 27 variants tuned 250 points above a 1210 base against a 1100–1300
     # pool, no ties: a variant wins a vote with probability ≈ 0.8, so one of
     # them wins all 20 in about 40 % of the replicates: no finite MLE. Those
     # were dropped (fit_status 2, NaN) — the most inflated ones. Now they are
     # rated with the fallback ridge and kept.
-    g = {"vendor": "g", "base": {"name": "gbase", "theta": 1210,
-                                 "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
-         "variants": 27, "tune_mean": 250, "tune_sd": 20, "testing_battles": 20}
-    cfg = scenario(tmp_path, "t20.yaml", replicates=30, gaming=[g],
-                   voters={"count": 200, "tie_threshold": 0.0},
-                   arena={"public_battles": 20000})
+    cfg = twenty_vote_scenario(tmp_path, "t20.yaml", replicates=30)
     out = tmp_path / "t20.h5"
     arenasim("run", cfg, "-o", out, "--quiet")
     with h5py.File(out, "r") as f:
@@ -287,14 +292,9 @@ def test_score_inflation_se_counts_finite_replicates(tmp_path):
     # ridge has no bootstrap CI (its rounds have no finite MLE either): bt is
     # NaN there (fit_status 1). The standard errors must divide by the number
     # of finite replicates, not by all of them (the old code used √R).
-    g = {"vendor": "g", "base": {"name": "gbase", "theta": 1210,
-                                 "style": {"tokens": 400, "headers": 1, "lists": 3, "bold": 2}},
-         "variants": 27, "tune_mean": 250, "tune_sd": 20, "testing_battles": 20}
-    cfg = scenario(tmp_path, "se.yaml", replicates=20, gaming=[g],
-                   voters={"count": 200, "tie_threshold": 0.0},
-                   arena={"public_battles": 20000},
-                   leaderboard={"estimators": ["bt", "bt_style"], "ci": "bootstrap",
-                                "bootstrap_rounds": 5})
+    cfg = twenty_vote_scenario(tmp_path, "se.yaml", replicates=20,
+                               leaderboard={"estimators": ["bt", "bt_style"], "ci": "bootstrap",
+                                            "bootstrap_rounds": 5})
     out = tmp_path / "se.h5"
     arenasim("run", cfg, "-o", out, "--quiet")
     with h5py.File(out, "r") as f:
