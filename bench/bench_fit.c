@@ -152,7 +152,7 @@ static void bench_style(void)
     rating_style_opts so = {PENALTY_FASTCHAT, 0, 0, 1};
     rating_boot_opts bo = {1, 0, 0, 100, 2, 0.95};
     double t0 = util_now(), c0 = bench_cpu();
-    if (rating_style_bootstrap(rows, &so, &bo, NULL, -1, 0, lo, hi, glo, ghi, &err))
+    if (rating_style_bootstrap(rows, &so, NULL, &bo, NULL, -1, 0, lo, hi, glo, ghi, &err))
         printf("bt_style bootstrap: error: %s\n", err.msg);
     else
         printf("bt_style bootstrap, 100 rounds, 2 threads: %.2f s (cpu %.2f s) (load %.2f)\n", util_now() - t0,

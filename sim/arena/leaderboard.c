@@ -50,7 +50,7 @@ static int estimator_scores(const arena_scenario *s, arena_ws *w, int est, int w
                                      w->lo, w->hi, err);
         } else {
             rating_style_opts so = {p->penalty, 0, 0, 1};
-            rc = rating_style_bootstrap(w->rows_fin, &so, &bo, w->shown, s->anchor,
+            rc = rating_style_bootstrap(w->rows_fin, &so, NULL, &bo, w->shown, s->anchor,
                                         p->anchor_score, w->lo, w->hi, NULL, NULL, err);
         }
     }

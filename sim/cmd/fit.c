@@ -441,7 +441,8 @@ static int fit_style(const battles_data *d, const fit_args *a, fit_result *res, 
         }
     } else {
         rating_boot_opts bo = boot_opts(a);
-        rc = rating_style_bootstrap(d->rows, &so, &bo, NULL, res->anchor, a->anchor_score, res->lo, res->hi,
+        /* w holds the full-data fit just made with so: the rounds start from it */
+        rc = rating_style_bootstrap(d->rows, &so, w, &bo, NULL, res->anchor, a->anchor_score, res->lo, res->hi,
                                     res->glo, res->ghi, err);
     }
 out:

@@ -533,6 +533,18 @@ typedef struct {
     double *g, *h;
 } style_slot;
 
+/* What a workspace's last fit was: theta holds its optimum, mu/isd/zmax
+ * (and pw for arena_rank) its fixed z-scoring and weights. rows == NULL: no
+ * usable fit (none yet, or the last one failed). */
+typedef struct {
+    const rating_rows *rows;
+    size_t nrows;
+    int plain; /* no weights, no ridge, own z-scoring: a full-data fit */
+    params_penalty penalty;
+    double tol;
+    int max_iter;
+} style_fit_record;
+
 struct rating_style_ws {
     int n, f, nslots;
     size_t p;
@@ -548,6 +560,7 @@ struct rating_style_ws {
     exist_ws ex;
     double *pw;           /* arena_rank: per-row pair weights (mean 1), or NULL */
     size_t pw_cap;
+    style_fit_record last; /* the last fit, for rating_style_bootstrap's reuse */
 };
 
 static void slots_ensure(rating_style_ws *w, int k)
@@ -1186,6 +1199,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
     if (w->n != n || w->f != F)
         return util_err_set(err, UTIL_ERUNTIME, "rating_style_fit: workspace is %d models × %d features, rows %d × %d",
                             w->n, w->f, n, F);
+    w->last.rows = NULL; /* until this fit succeeds */
     if (rows->n == 0)
         return util_err_set(err, UTIL_EINPUT, "bt_style: no battles");
     if (wt)
@@ -1315,6 +1329,7 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         if (sandwich(w->h, w->g2, pin ? (size_t)n : 0, w->fac, w->tmp, cov))
             return util_err_set(err, UTIL_ERUNTIME, "bt_style: sandwich covariance failed (singular Hessian)");
     }
+    w->last = (style_fit_record){rows, rows->n, !wt && !(ridge > 0) && !z_ready, o->penalty, tol, max_iter};
     return UTIL_OK;
 }
 
@@ -1538,7 +1553,44 @@ static void style_ws_copy_fixed(rating_style_ws *w, const rating_style_ws *w0, s
     }
 }
 
-int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
+/* Whether w's last fit is the full-data fit rating_style_bootstrap would
+ * make itself: of these rows, without weights or ridge, with so's penalty,
+ * tolerance and iteration cap (the thread count changes no bit of a fit). */
+static int style_fit_reusable(const rating_style_ws *w, const rating_rows *rows, const rating_style_opts *so)
+{
+    const style_fit_record *l = &w->last;
+    double tol = so->tol > 0 ? so->tol : 1e-10;
+    int max_iter = so->max_iter > 0 ? so->max_iter : 100;
+    return w->n == rows->n_models && w->f == rows->n_feat && l->rows == rows && l->nrows == rows->n && l->plain &&
+           l->penalty == so->penalty && l->tol == tol && l->max_iter == max_iter;
+}
+
+/* The full-data fit the bootstrap rounds start from, in w0: fitted here
+ * (fit_here) or w0's own last fit, checked to be that fit. Out: theta0 =
+ * (r, γ) at its optimum and prob0 = σ of every row there (the first pass of
+ * each round needs no exp). */
+static int style_boot_base(const rating_rows *rows, const rating_style_opts *so, int threads, rating_style_ws *w0,
+                           int fit_here, double *theta0, double *prob0, util_err *err)
+{
+    int n = rows->n_models, rc = UTIL_OK;
+    rating_style_opts o0 = *so;
+    o0.threads = o0.threads > threads ? o0.threads : threads; /* bitwise the same for any count */
+    if (fit_here)
+        rc = rating_style_fit(rows, NULL, w0, &o0, theta0, theta0 + n, NULL, err);
+    else if (!style_fit_reusable(w0, rows, so))
+        rc = util_err_set(err, UTIL_ERUNTIME,
+                          "rating_style_bootstrap: the fit supplied is not a full-data fit of these rows and options");
+    else
+        memcpy(theta0, w0->theta, w0->p * sizeof(double));
+    if (rc)
+        return rc;
+    slots_ensure(w0, style_wave(rows->n, w0->p, o0.threads)); /* w0 may have been fitted on fewer threads */
+    style_ctx c0 = {rows, NULL, NULL, theta0, w0->mu, w0->isd, 4, NULL, prob0};
+    style_pass(&c0, w0, o0.threads, NULL, NULL);
+    return UTIL_OK;
+}
+
+int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so, rating_style_ws *fitted,
                            const rating_boot_opts *bo, const unsigned char *shown,
                            int anchor, double anchor_score,
                            double *lo, double *hi, double *glo, double *ghi,
@@ -1555,14 +1607,8 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
     double *vals = util_malloc((size_t)R * P * sizeof(double));
     int *codes = util_calloc((size_t)R, sizeof(int));
     util_err *errs = util_calloc((size_t)R, sizeof(util_err));
-    rating_style_ws *w0 = rating_style_ws_alloc(n, F);
-    rating_style_opts o0 = *so;
-    o0.threads = o0.threads > T ? o0.threads : T; /* bitwise the same for any count */
-    rc = rating_style_fit(rows, NULL, w0, &o0, theta0, theta0 + n, NULL, err);
-    if (!rc) { /* σ of every row at theta0: the first pass of each round needs no exp */
-        style_ctx c0 = {rows, NULL, NULL, theta0, w0->mu, w0->isd, 4, NULL, prob0};
-        style_pass(&c0, w0, o0.threads, NULL, NULL);
-    }
+    rating_style_ws *own = fitted ? NULL : rating_style_ws_alloc(n, F), *w0 = fitted ? fitted : own;
+    rc = style_boot_base(rows, so, T, w0, !fitted, theta0, prob0, err);
     if (rc)
         goto out;
 #ifdef _OPENMP
@@ -1605,7 +1651,7 @@ int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
         free(col);
     }
 out:
-    rating_style_ws_free(w0);
+    rating_style_ws_free(own);
     free(theta0);
     free(prob0);
     free(vals);

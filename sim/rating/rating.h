@@ -173,9 +173,16 @@ int rating_bt_bootstrap(const rating_table *t, const rating_fit_opts *fo,
                         double *lo, double *hi, util_err *err);
 
 /* bt_style: each round weights rows by Poisson(1) draws and refits (z-scoring
- * fixed from the full data). lo/hi[n_models] in points, glo/ghi[n_feat]
- * (NULL to skip). */
-int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so,
+ * fixed from the full data), warm-started at the full-data fit. That fit is
+ * made here when fitted is NULL; otherwise fitted is a workspace whose last
+ * call was a successful rating_style_fit (any cov, any thread count) of
+ * these same, unchanged rows with weights NULL and so's penalty, tol and
+ * max_iter, and its optimum and z-scoring are used instead (bitwise the same
+ * result, without fitting the full data twice; fitted's scratch is reused).
+ * A fitted workspace whose last fit was not that one is an error
+ * (UTIL_ERUNTIME). lo/hi[n_models] in points, glo/ghi[n_feat] (NULL to
+ * skip). */
+int rating_style_bootstrap(const rating_rows *rows, const rating_style_opts *so, rating_style_ws *fitted,
                            const rating_boot_opts *bo, const unsigned char *shown,
                            int anchor, double anchor_score,
                            double *lo, double *hi, double *glo, double *ghi,

@@ -211,8 +211,8 @@ static void test_bootstrap_thread_invariance(void **state)
     assert_memory_equal(hi1, hi2, sizeof hi1);
     assert_true(lo1[1] < hi1[1] && lo1[0] == 1000 && hi1[0] == 1000);
     rating_style_opts so = {PENALTY_FASTCHAT, 0, 0, 1};
-    assert_int_equal(rating_style_bootstrap(rows, &so, &b1, NULL, -1, 0, lo1, hi1, gl1, gh1, &err), UTIL_OK);
-    assert_int_equal(rating_style_bootstrap(rows, &so, &b2, NULL, -1, 0, lo2, hi2, gl2, gh2, &err), UTIL_OK);
+    assert_int_equal(rating_style_bootstrap(rows, &so, NULL, &b1, NULL, -1, 0, lo1, hi1, gl1, gh1, &err), UTIL_OK);
+    assert_int_equal(rating_style_bootstrap(rows, &so, NULL, &b2, NULL, -1, 0, lo2, hi2, gl2, gh2, &err), UTIL_OK);
     assert_memory_equal(lo1, lo2, sizeof lo1);
     assert_memory_equal(hi1, hi2, sizeof hi1);
     assert_memory_equal(gl1, gl2, sizeof gl1);
@@ -220,6 +220,95 @@ static void test_bootstrap_thread_invariance(void **state)
     assert_true(gl1[0] < gh1[0]);
     rating_table_free(t);
     rating_rows_free(rows);
+}
+
+/* rating_style_bootstrap from a fit the caller made (as `fit` does) against
+ * the same bootstrap making its own full-data fit: bit for bit, for every
+ * penalty, a caller's fit with or without a covariance and on fewer threads
+ * than the rounds (140,000 rows: three blocks, so the 2-thread passes need
+ * more scratch slots than a 1-thread fit made). */
+static void boot_both_ways(const rating_rows *rows, params_penalty pen, int fit_threads, int with_cov,
+                           const rating_boot_opts *bo)
+{
+    int n = rows->n_models, F = rows->n_feat;
+    double r[6], g[2], cov[64], lo1[6], hi1[6], gl1[2], gh1[2], lo2[6], hi2[6], gl2[2], gh2[2];
+    util_err err;
+    rating_style_opts so = {pen, 0, 0, bo->threads}, sf = so;
+    sf.threads = fit_threads;
+    rating_style_ws *w = rating_style_ws_alloc(n, F);
+    assert_int_equal(rating_style_bootstrap(rows, &so, NULL, bo, NULL, 1, 1114, lo1, hi1, gl1, gh1, &err), UTIL_OK);
+    assert_int_equal(rating_style_fit(rows, NULL, w, &sf, r, g, with_cov ? cov : NULL, &err), UTIL_OK);
+    assert_int_equal(rating_style_bootstrap(rows, &so, w, bo, NULL, 1, 1114, lo2, hi2, gl2, gh2, &err), UTIL_OK);
+    assert_memory_equal(lo1, lo2, sizeof lo1);
+    assert_memory_equal(hi1, hi2, sizeof hi1);
+    assert_memory_equal(gl1, gl2, sizeof gl1);
+    assert_memory_equal(gh1, gh2, sizeof gh1);
+    assert_true(lo1[0] < hi1[0] && gl1[0] < gh1[0] && lo1[1] == 1114 && hi1[1] == 1114); /* real intervals */
+    rating_style_ws_free(w);
+}
+
+static void test_style_bootstrap_reuses_fit(void **state)
+{
+    int n = 6, F = 2;
+    rating_rows *rows = synth_rows(n, F, 140000, 17);
+    for (int pen = 0; pen < 3; pen++)
+        for (int t = 1; t <= 2; t++) {
+            rating_boot_opts bo = {7, 1, 2, 5, t, 0.9};
+            boot_both_ways(rows, (params_penalty)pen, 1, t == 1, &bo);
+            boot_both_ways(rows, (params_penalty)pen, 2, t == 2, &bo);
+        }
+    rating_rows_free(rows);
+}
+
+/* A workspace whose last fit is not the bootstrap's own full-data fit is
+ * refused, never used: another penalty, tolerance or iteration cap, weights,
+ * a ridge, other rows, a failed fit, no fit at all. */
+static void expect_boot_refused(const rating_rows *rows, const rating_style_opts *so, rating_style_ws *w)
+{
+    rating_boot_opts bo = {7, 0, 0, 3, 1, 0.9};
+    double lo[6], hi[6];
+    util_err err;
+    util_err_clear(&err);
+    assert_int_equal(rating_style_bootstrap(rows, so, w, &bo, NULL, -1, 0, lo, hi, NULL, NULL, &err), UTIL_ERUNTIME);
+    assert_non_null(strstr(err.msg, "not a full-data fit"));
+}
+
+static void test_style_bootstrap_refuses_other_fit(void **state)
+{
+    int n = 6, F = 2;
+    rating_rows *rows = synth_rows(n, F, 3000, 19), *other = synth_rows(n, F, 3000, 23);
+    rating_rows *flat = rating_rows_alloc(n, F, 10);
+    double r[6], g[2], wt[3000], d[2] = {0.5, 0.5};
+    for (size_t i = 0; i < rows->n; i++)
+        wt[i] = (double)(i % 3);
+    for (int i = 0; i < 10; i++)
+        rating_rows_push(flat, i % n, (i + 1) % n, RATING_A_WINS, d); /* constant features: the fit fails */
+    util_err err;
+    rating_style_opts so = {PENALTY_FASTCHAT, 0, 0, 1}, o2 = so;
+    rating_style_ws *w = rating_style_ws_alloc(n, F);
+    expect_boot_refused(rows, &so, w); /* never fitted */
+    assert_int_equal(rating_style_fit(rows, NULL, w, &so, r, g, NULL, &err), UTIL_OK);
+    o2.penalty = PENALTY_NONE;
+    expect_boot_refused(rows, &o2, w);
+    o2 = so;
+    o2.tol = 1e-6;
+    expect_boot_refused(rows, &o2, w);
+    o2 = so;
+    o2.max_iter = 50;
+    expect_boot_refused(rows, &o2, w);
+    expect_boot_refused(other, &so, w);
+    assert_int_equal(rating_style_fit(rows, wt, w, &so, r, g, NULL, &err), UTIL_OK);
+    expect_boot_refused(rows, &so, w);
+    assert_int_equal(rating_style_fit_ridge(rows, NULL, w, &so, 0.1, r, g, NULL, &err), UTIL_OK);
+    expect_boot_refused(rows, &so, w);
+    assert_int_equal(rating_style_fit(rows, NULL, w, &so, r, g, NULL, &err), UTIL_OK);
+    assert_int_equal(rating_style_fit(flat, NULL, w, &so, r, g, NULL, &err), UTIL_EINPUT);
+    expect_boot_refused(flat, &so, w);
+    expect_boot_refused(rows, &so, w);
+    rating_style_ws_free(w);
+    rating_rows_free(rows);
+    rating_rows_free(other);
+    rating_rows_free(flat);
 }
 
 static void expect_bt_error(rating_table *t, const char *needle)
@@ -302,6 +391,8 @@ int main(void)
         cmocka_unit_test(test_style_no_features_equals_bt),
         cmocka_unit_test(test_style_thread_invariance),
         cmocka_unit_test(test_bootstrap_thread_invariance),
+        cmocka_unit_test(test_style_bootstrap_reuses_fit),
+        cmocka_unit_test(test_style_bootstrap_refuses_other_fit),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,7 +190,7 @@ static void test_descent_rule_agrees_with_losses(void **state)
             double r[8], gam[4], lo[8], hi[8], glo[4], ghi[4];
             util_err err;
             assert_int_equal(rating_style_fit(rows, NULL, w, &so, r, gam, NULL, &err), UTIL_OK);
-            assert_int_equal(rating_style_bootstrap(rows, &so, &bo, NULL, -1, 0, lo, hi, glo, ghi, &err), UTIL_OK);
+            assert_int_equal(rating_style_bootstrap(rows, &so, NULL, &bo, NULL, -1, 0, lo, hi, glo, ghi, &err), UTIL_OK);
             assert_true(glo[0] < gam[0] && gam[0] < ghi[0]);
             rating_style_ws_free(w);
         }
