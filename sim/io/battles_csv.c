@@ -1,11 +1,15 @@
 /*
  * io/battles_csv.c — the CSV battle schema of DESIGN §5: one battle per line,
  * RFC 4180 quoting, a header row naming the columns (model_a, model_b,
- * winner, optional tstamp and the arena's style-count columns).
+ * winner, optional tstamp and the arena's style-count columns). This file
+ * reads the input in blocks, cuts it into chunks parsed in parallel, reads
+ * the header, and holds the general line path (every error and its
+ * message), the chunks' pair counts and their merge; plain lines take the
+ * fast path of battles_csv_fast.c.
  * Units: raw counts in, d = (a − b)/(a + b + 1) out.
  */
 #define _DEFAULT_SOURCE /* pread */
-#include "io/battles_internal.h"
+#include "io/battles_csv_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -42,11 +46,6 @@ static void scratch_field(csv_scratch *s, int n, size_t w)
     }
     s->off[n] = w;
 }
-
-/* Bytes allocated past every buffer's end, so that 8-byte loads at any
- * position inside it stay inside the allocation (the bytes past the end are
- * masked off). */
-#define CSV_SLACK 8
 
 static void scratch_init(csv_scratch *s)
 {
@@ -160,53 +159,9 @@ int battles_csv_strtod(const char *s, double *x)
     return (*end || errno == ERANGE || !isfinite(*x)) ? -1 : 0;
 }
 
-/* Exact powers of ten 10^0..10^22 (all representable in a double). */
-static const double csv_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* battles_csv_number (battles_internal.h): a text of at most 15 bytes that
- * is digits, optionally '.' and digits (at least one before the '.'),
- * converts without strtod: its at most 15 significant digits make the
- * mantissa an exact integer and 10^k is exact, so one correctly rounded
- * division gives the same double as strtod (Clinger's fast path). Anything
- * else (signs, exponents, spaces, longer texts, stray characters) goes to
- * battles_csv_strtod, so the accepted set and every value stay those of
- * strtod. */
-static inline int number_fast(const char *s, const char *e, double *x)
-{
-    size_t n = (size_t)(e - s), i = 0, dot;
-    uint64_t m = 0;
-    if (n - 1 >= 15) /* empty, or longer than 15 bytes */
-        return -1;
-    for (unsigned d; i < n && (d = (unsigned char)s[i] - (unsigned)'0') <= 9; i++)
-        m = 10 * m + d;
-    if (i == n) {
-        *x = (double)m;
-        return 0;
-    }
-    if (i == 0 || s[i] != '.')
-        return -1;
-    for (dot = i++; i < n; i++) {
-        unsigned d = (unsigned char)s[i] - (unsigned)'0';
-        if (d > 9)
-            return -1;
-        m = 10 * m + d;
-    }
-    *x = n - dot - 1 ? (double)m / csv_pow10[n - dot - 1] : (double)m;
-    return 0;
-}
-
-static inline uint64_t load8(const char *s)
-{
-    uint64_t w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
 int battles_csv_number(const char *s, const char *e, double *x)
 {
-    if (!number_fast(s, e, x))
+    if (!battles_csv_number_fast(s, e, x))
         return 0;
     char tmp[64], *t = (size_t)(e - s) < sizeof tmp ? tmp : util_malloc((size_t)(e - s) + 1);
     memcpy(t, s, (size_t)(e - s));
@@ -220,17 +175,8 @@ int battles_csv_number(const char *s, const char *e, double *x)
 /* A NUL-terminated field (the line splitter's copies). */
 static int parse_number(const char *s, double *x)
 {
-    return number_fast(s, s + strlen(s), x) ? battles_csv_strtod(s, x) : 0;
+    return battles_csv_number_fast(s, s + strlen(s), x) ? battles_csv_strtod(s, x) : 0;
 }
-
-typedef struct {
-    int ma, mb, win, ts;
-    int fa[FEAT_N], fb[FEAT_N];
-    int ncol;
-    int known[2 * FEAT_N], n_known; /* every style-count column present (README) */
-    const char *known_name[2 * FEAT_N];
-    int ka[FEAT_N], kb[FEAT_N]; /* fa[k], fb[k] as positions in known[] */
-} csv_cols;
 
 static int csv_find(char **f, int n, const char *name)
 {
@@ -435,114 +381,6 @@ static size_t count_nl(const char *p, const char *e)
     return n;
 }
 
-/* ---- Model names of one chunk, looked up by their bytes -----------------------
- * A name [s, s + n) is keyed by its length, its first eight bytes and its
- * last eight (loads that may run past the name but not past the buffer: see
- * CSV_SLACK); names longer than 16 bytes compare their middle too. */
-
-/* The first min(n, 8) bytes of the word at s, the rest zero. */
-static inline uint64_t load_first(const char *s, size_t n)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return n >= 8 ? load8(s) : load8(s) & ((1ULL << (8 * n)) - 1);
-#else
-    uint64_t w = 0;
-    memcpy(&w, s, n < 8 ? n : 8);
-    return w;
-#endif
-}
-
-typedef struct {
-    uint64_t w0, w1; /* first 8 bytes (zero-padded), last 8 (0 when n ≤ 8) */
-    size_t n;
-} name_key;
-
-static inline name_key name_key_of(const char *s, size_t n)
-{
-    name_key k = {load_first(s, n), n > 8 ? load8(s + n - 8) : 0, n};
-    return k;
-}
-
-static inline uint32_t name_hash(name_key k)
-{
-    uint64_t h = (k.w0 ^ (uint64_t)k.n) * 0x9E3779B97F4A7C15ULL ^ k.w1 * 0xC2B2AE3D27D4EB4FULL;
-    return (uint32_t)((h ^ (h >> 29)) >> 16);
-}
-
-typedef struct {
-    char **names;  /* NUL-terminated copies, in order of first appearance */
-    name_key *key;
-    int n, cap;
-    int *slot;     /* index + 1, 0 = empty; nslot a power of 2 */
-    size_t nslot;
-} span_map;
-
-static void span_map_init(span_map *m)
-{
-    memset(m, 0, sizeof *m);
-    m->cap = 16;
-    m->names = util_malloc((size_t)m->cap * sizeof *m->names);
-    m->key = util_malloc((size_t)m->cap * sizeof *m->key);
-    m->nslot = 64;
-    m->slot = util_calloc(m->nslot, sizeof *m->slot);
-}
-
-static void span_map_free(span_map *m)
-{
-    for (int i = 0; i < m->n; i++)
-        free(m->names[i]);
-    free(m->names);
-    free(m->key);
-    free(m->slot);
-}
-
-static inline int key_eq(name_key a, name_key b, const char *sa, const char *sb)
-{
-    return a.w0 == b.w0 && a.w1 == b.w1 && a.n == b.n && (a.n <= 16 || !memcmp(sa + 8, sb + 8, a.n - 16));
-}
-
-static inline size_t span_pos(const span_map *m, const char *s, name_key k)
-{
-    size_t j = name_hash(k) & (m->nslot - 1);
-    for (int i; (i = m->slot[j] - 1) >= 0; j = (j + 1) & (m->nslot - 1)) {
-        if (key_eq(m->key[i], k, m->names[i], s))
-            break;
-    }
-    return j;
-}
-
-/* Index of the name [s, s + k.n) (no '\0' inside) of key k, added when new. */
-static int span_get_key(span_map *m, const char *s, name_key k)
-{
-    size_t n = k.n, j = span_pos(m, s, k);
-    if (m->slot[j])
-        return m->slot[j] - 1;
-    if (m->n == m->cap) {
-        m->cap *= 2;
-        m->names = util_realloc(m->names, (size_t)m->cap * sizeof *m->names);
-        m->key = util_realloc(m->key, (size_t)m->cap * sizeof *m->key);
-    }
-    char *c = util_malloc(n + CSV_SLACK);
-    memcpy(c, s, n);
-    memset(c + n, 0, CSV_SLACK);
-    m->names[m->n] = c;
-    m->key[m->n] = k;
-    m->slot[j] = ++m->n;
-    if ((size_t)m->n * 2 > m->nslot) {
-        free(m->slot);
-        m->nslot *= 2;
-        m->slot = util_calloc(m->nslot, sizeof *m->slot);
-        for (int i = 0; i < m->n; i++)
-            m->slot[span_pos(m, m->names[i], m->key[i])] = i + 1;
-    }
-    return m->n - 1;
-}
-
-static int span_get(span_map *m, const char *s, size_t n)
-{
-    return span_get_key(m, s, name_key_of(s, n));
-}
-
 /* ---- Win/tie counts of one chunk, per pair of its models -----------------------
  * Keyed by the unordered pair (outcome seen from the lower index, as
  * rating_table_add does). Counts are whole numbers, so adding them into the
@@ -658,153 +496,6 @@ static void chunk_count(csv_chunk *ch, const csv_input *in)
     src_close(&s);
 }
 
-/* Where the parsed values of one row go. */
-typedef struct {
-    const csv_cols *c;
-    const int *features;
-    int n_feat;
-    rating_rows *rows; /* NULL: counts only (BATTLES_TABLE_ONLY) */
-    double *ts;        /* NULL: no tstamp column, or counts only */
-} csv_sink;
-
-/* Bytes the fast line scanner treats specially. */
-static const unsigned char csv_class[256] = {[','] = 1, ['\n'] = 2, ['"'] = 3, ['\0'] = 3, ['\r'] = 3};
-#define CSV_FAST_COLS 64
-
-/* Fields [fs[k], fe[k]) of a line with exactly ncol fields, no quotes, no
- * '\0' and no '\r' but a run of them ending the line, not over the length
- * limit: 1 (*next = the next line); anything else 0 (the caller hands the
- * line to csv_split_fast, which also gives every error its message). */
-static int fast_fields_bytes(const char *p, const char *end, int ncol, const char **fs, const char **fe,
-                             const char **next)
-{
-    const char *line = p;
-    int n = 0;
-    fs[0] = p;
-    for (; p < end; p++) {
-        unsigned c = csv_class[(unsigned char)*p];
-        if (c == 0)
-            continue;
-        if (c == 1) {
-            fe[n] = p;
-            if (++n == ncol)
-                return 0;
-            fs[n] = p + 1;
-            continue;
-        }
-        if (c == 2)
-            break;
-        if (*p != '\r')
-            return 0;
-        const char *q = p; /* '\r's: only as the end of the line */
-        while (q < end && *q == '\r')
-            q++;
-        if (q < end && *q != '\n')
-            return 0;
-        fe[n] = p;
-        p = q;
-        goto done;
-    }
-    fe[n] = p;
-done:
-    if (n + 1 != ncol)
-        return 0;
-    *next = p < end ? p + 1 : end;
-    return (size_t)(*next - line) <= BATTLES_MAX_FIELD;
-}
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The top bit of every byte of x that equals c (exact: no carries between
- * bytes). */
-static inline uint64_t bytes_eq(uint64_t x, unsigned char c)
-{
-    const uint64_t lo7 = 0x7F7F7F7F7F7F7F7FULL;
-    x ^= 0x0101010101010101ULL * c;
-    return ~(((x & lo7) + lo7) | x | lo7);
-}
-
-/* The top bit of every byte of x below c (c ≤ 0x80; exact: b | 0x80 ≥ c, so
- * no byte borrows from the next). */
-static inline uint64_t bytes_below(uint64_t x, unsigned char c)
-{
-    const uint64_t hi = 0x8080808080808080ULL;
-    return ~((x | hi) - 0x0101010101010101ULL * c) & ~x & hi;
-}
-
-/* fast_fields_bytes eight bytes at a time: the commas of a word found at
- * once, with no branch per byte; a line with a special byte ('"', '\0',
- * '\r') goes to fast_fields_bytes. */
-static int fast_fields(const char *p, const char *end, int ncol, const char **fs, const char **fe,
-                       const char **next)
-{
-    const char *line = p;
-    int n = 0;
-    fs[0] = p;
-    for (const char *w = p;; w += 8) {
-        uint64_t x = load8(w); /* may read into the slack past end: masked */
-        size_t left = (size_t)(end - w);
-        uint64_t valid = left >= 8 ? ~0ULL : (1ULL << (8 * left)) - 1;
-        uint64_t nl = bytes_eq(x, '\n') & valid;
-        uint64_t upto = nl ? (nl & (0 - nl)) - 1 : valid; /* bytes before the line end */
-        uint64_t cm = bytes_eq(x, ',') & upto;
-        if (bytes_below(x, ',') & upto) /* a byte below ',' (0x2C), as '"', '\0' or '\r' are */
-            if ((bytes_eq(x, '"') | bytes_eq(x, '\0') | bytes_eq(x, '\r')) & upto)
-                return fast_fields_bytes(line, end, ncol, fs, fe, next);
-        for (; cm; cm &= cm - 1) {
-            const char *c = w + (__builtin_ctzll(cm) >> 3);
-            fe[n] = c;
-            if (++n == ncol)
-                return 0;
-            fs[n] = c + 1;
-        }
-        if (nl || left <= 8) {
-            const char *le = nl ? w + (__builtin_ctzll(nl) >> 3) : end;
-            fe[n] = le;
-            *next = le < end ? le + 1 : end;
-            break;
-        }
-    }
-    return n + 1 == ncol && (size_t)(*next - line) <= BATTLES_MAX_FIELD;
-}
-#else
-#define fast_fields fast_fields_bytes
-#endif
-
-static int span_winner(const char *s, const char *e)
-{
-    size_t n = (size_t)(e - s);
-    if (n == 7 && !memcmp(s, "model_", 6))
-        return s[6] == 'a' ? RATING_A_WINS : s[6] == 'b' ? RATING_B_WINS : -1;
-    if (n == 3 && !memcmp(s, "tie", 3))
-        return RATING_TIE;
-    if (n == 13 && !memcmp(s, "tie (bothbad)", 13))
-        return RATING_BOTHBAD;
-    return -1;
-}
-
-/* One row from the fields of fast_fields, when every value is in the shapes
- * the fast path knows and the row is valid: 1, with its values out; else 0
- * (the slow path then reads the line and names any error). */
-static int fast_row(const char *const *fs, const char *const *fe, const csv_sink *k, double *ts,
-                    double *d, int *oc, name_key *ka, name_key *kb)
-{
-    const csv_cols *c = k->c;
-    double v[2 * FEAT_N];
-    for (int j = 0; j < c->n_known; j++)
-        if (number_fast(fs[c->known[j]], fe[c->known[j]], &v[j]))
-            return 0;
-    for (int f = 0; f < k->n_feat; f++)
-        d[f] = battles_feature_d(v[c->ka[f]], v[c->kb[f]]);
-    *ts = NAN;
-    if (c->ts >= 0 && number_fast(fs[c->ts], fe[c->ts], ts))
-        return 0;
-    *ka = name_key_of(fs[c->ma], (size_t)(fe[c->ma] - fs[c->ma]));
-    *kb = name_key_of(fs[c->mb], (size_t)(fe[c->mb] - fs[c->mb]));
-    if (!ka->n || !kb->n || key_eq(*ka, *kb, fs[c->ma], fs[c->mb]))
-        return 0;
-    return (*oc = span_winner(fs[c->win], fe[c->win])) >= 0;
-}
-
 /* Store row i (model indices local to the chunk). */
 static void chunk_store(csv_chunk *ch, const csv_sink *k, size_t i, int a, int b, int oc, double ts,
                         const double *d)
@@ -833,7 +524,7 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
     double d[FEAT_N] = {0}, ts;
     int fast = c->ncol <= CSV_FAST_COLS;
     scratch_init(&sc);
-    span_map_init(&ch->map);
+    battles_span_map_init(&ch->map);
     pair_init(&ch->pairs);
     ch->ts_ok = 1;
     ch->rc = UTIL_OK;
@@ -849,10 +540,10 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
                 break;
             }
             name_key ka, kb;
-            if (fast && fast_fields(line, e, c->ncol, fs, fe, &next) &&
-                fast_row(fs, fe, k, &ts, d, &oc, &ka, &kb)) {
-                int a = span_get_key(&ch->map, fs[c->ma], ka);
-                int b = span_get_key(&ch->map, fs[c->mb], kb);
+            if (fast && battles_csv_fast_fields(line, e, c->ncol, fs, fe, &next) &&
+                battles_csv_fast_row(fs, fe, k, &ts, d, &oc, &ka, &kb)) {
+                int a = battles_span_get_key(&ch->map, fs[c->ma], ka);
+                int b = battles_span_get_key(&ch->map, fs[c->mb], kb);
                 chunk_store(ch, k, i++, a, b, oc, ts, d);
                 continue;
             }
@@ -863,8 +554,8 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
                            : csv_row(sc.f, n, c, k->features, k->n_feat, &ts, d, &oc, &ch->err);
             if (ch->rc)
                 break;
-            int a = span_get(&ch->map, sc.f[c->ma], strlen(sc.f[c->ma]));
-            int b = span_get(&ch->map, sc.f[c->mb], strlen(sc.f[c->mb]));
+            int a = battles_span_get(&ch->map, sc.f[c->ma], strlen(sc.f[c->ma]));
+            int b = battles_span_get(&ch->map, sc.f[c->mb], strlen(sc.f[c->mb]));
             chunk_store(ch, k, i++, a, b, oc, ts, d);
         }
     ch->ioerr |= src.err;
@@ -875,7 +566,7 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
 
 static void chunk_free(csv_chunk *ch)
 {
-    span_map_free(&ch->map);
+    battles_span_map_free(&ch->map);
     free(ch->pairs.cell);
 }
 
