@@ -231,6 +231,20 @@ def test_fig11_strategy_rows_are_the_games_payoffs(out):
             assert d <= 1 * sd + 1e-3, (pol, o)
 
 
+def test_fig11_payoffs_are_the_games_own(out):
+    """The strategy rows read /summary/payoff_mean and payoff_se: the mean and
+    SE over replicates of /results/payoff, and at each policy's equilibrium
+    exactly the payoff /game reports."""
+    with h5py.File(out / "runs-quick" / "fig11-policies.h5", "r") as f:
+        pay, pm, pse = (f[k][()] for k in ("results/payoff", "summary/payoff_mean", "summary/payoff_se"))
+        point, gm = f["game/point"][()], f["game/payoff_mean"][()]
+    n = pay.shape[1]
+    np.testing.assert_allclose(pay.mean(axis=1), pm, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(pay.std(axis=1, ddof=1) / math.sqrt(n), pse, rtol=0, atol=1e-9)
+    assert (point >= 0).all()
+    np.testing.assert_array_equal(gm, pm[point])                  # bit for bit
+
+
 def test_fig11_style_pays_only_on_the_raw_board(out):
     t, pols = fig11(out)
     for fresh in ("false", "true"):
