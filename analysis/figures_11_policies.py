@@ -24,13 +24,14 @@ STEM = "fig11_policies"
 CONFIG = "configs/figures/fig11-policies.yaml"
 # QUICK: 36 replicates (not 12) so that the figure's test (tests/py/
 # test_figures.py) passes whatever the seed, up to small stated failure
-# rates. Its weakest claim is the selection on
-# noise of best-of-20 under keep votes, the style-controlled inflation at
-# N = 20 minus N = 1: 4.95 ± 0.23 points (four independent 240-replicate
-# runs) with a per-replicate sd of the difference of about 6.9, so pooled
-# over the two boards its z is 0.72·√(2·replicates): 2.9 at 12 replicates
-# (the > 3 SE claim then fails for about half the seeds), 6.1 at 36 (it
-# fails for about 0.1 % of them).
+# rates. Its weakest claim is the selection on noise of best-of-20 under
+# keep votes, the style-controlled inflation at N = 20 minus N = 1: 4.95 ±
+# 0.23 points (two 240-replicate runs × two boards, four independent
+# estimates) with a per-replicate sd of the difference of about 6.9, so
+# pooled over the two boards its z is about 0.72·√(2·replicates): 3.5 at 12
+# replicates (the > 3 SE claim then fails for about 30 % of the seeds; 3 of
+# the 10 tried), 6.1 at 36 (it fails for about 0.1 % of them; 40 seeds
+# tried: z 6.4 ± 1.0, the lowest 4.3).
 QUICK = {"replicates": 36, "arena.public_battles": 20000, "sweep.axes.2.values": [1, 20]}
 STRATEGY_AXES = ("gaming[gamer].variants", "gaming[gamer].style_intensity",
                  "gaming[gamer].testing_battles")
