@@ -13,7 +13,10 @@ Figures (seconds, wall clock, median of --repeat runs; each line also shows
 the 1-minute load average before and after, since the machine may be shared):
   sim 1t / sim 2t      simulated battles/s of build/bench/bench_sim (M/s)
   replicate            `arenasim run` of configs/default.yaml with replicates: 1
-                       (its neutral rerun included), 1 thread
+                       (its neutral rerun included), 1 thread, pinned to one
+                       CPU (--cpu; the two vCPUs of a virtual machine need not
+                       be equally fast, so an unpinned 1-thread figure
+                       depends on where the scheduler put it)
   fit / fit --style    `arenasim fit` on a 1M-battle CSV (40 models, the four
                        style columns of the arena's 2024 set), 2 threads
   style bootstrap      `fit --style --ci bootstrap --bootstrap 100`, 2 threads
@@ -47,9 +50,12 @@ def load():
         return float("nan")
 
 
-def run(cmd, env=None, **kw):
+def run(cmd, env=None, cpu=None, **kw):
+    """Run cmd to completion (on CPU `cpu` only, where given): (seconds, stdout)."""
     e = dict(os.environ)
     e.update(env or {})
+    if cpu is not None:
+        kw["preexec_fn"] = lambda: os.sched_setaffinity(0, {cpu})
     t0 = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, env=e, **kw)
     dt = time.perf_counter() - t0
@@ -111,7 +117,7 @@ def default_one(workdir):
     return cfg
 
 
-def measures(tree, csv, cfg1, workdir):
+def measures(tree, csv, cfg1, workdir, cpu):
     """name -> (function returning a value, unit, higher_is_better)."""
     exe = str(tree / "bin" / "arenasim")
     bsim = tree / "build" / "bench" / "bench_sim"
@@ -147,7 +153,7 @@ def measures(tree, csv, cfg1, workdir):
         "sim 1t (M battles/s)": (sim(1), True),
         "sim 2t (M battles/s)": (sim(2), True),
         "replicate, default.yaml (s)": (lambda: run([exe, "run", str(cfg1), "-o", out() + ".h5",
-                                                      "--quiet", "--threads", "1"])[0], False),
+                                                      "--quiet", "--threads", "1"], cpu=cpu)[0], False),
         "fit (s)": (lambda: run([exe, "fit", str(csv), "--threads", "2", "-o", out()])[0], False),
         "fit --style (s)": (lambda: run([exe, "fit", str(csv), "--style", "--threads", "2", "-o", out()])[0],
                             False),
@@ -163,7 +169,11 @@ def main():
     ap.add_argument("--base", help="commit or built tree to compare against")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", help="regex of the figures to run")
+    ap.add_argument("--cpu", type=int, default=min(os.sched_getaffinity(0)),
+                    help="CPU of the 1-thread whole-process figures (default: the first one "
+                         "this process may use; -1: unpinned)")
     a = ap.parse_args()
+    cpu = None if a.cpu < 0 else a.cpu
     trees = [("new", ROOT)]
     if a.base:
         trees.insert(0, ("base", build_base(a.base)))
@@ -171,10 +181,11 @@ def main():
         w = pathlib.Path(d)
         csv = scenario_csv(ROOT, w)
         cfg1 = default_one(w)
-        ms = {name: measures(tree, csv, cfg1, w) for name, tree in trees}
+        ms = {name: measures(tree, csv, cfg1, w, cpu) for name, tree in trees}
         peer = os.environ.get("ARENASIM_BENCH_PEER")
         print(f"== whole-process timings ({csv.stat().st_size / 1e6:.0f} MB CSV, "
-              f"{a.repeat} runs each, interleaved; median)")
+              f"{a.repeat} runs each, interleaved; median; 1-thread runs on "
+              f"{'any CPU' if cpu is None else f'CPU {cpu}'})")
         hdr = f"  {'figure':30s}" + "".join(f"{n:>10s}" for n, _ in trees)
         if a.base:
             hdr += f"{'new/base':>10s}"
