@@ -68,7 +68,6 @@ def strategies(res, f, g, v):
     values = f["sweep/values"][()]
     pm, pse = f["summary/payoff_mean"][()][:, v], f["summary/payoff_se"][()][:, v]
     policies = [_text(x) for x in g["policy"][()]]
-    eq = {int(p) for p in g["point"][()]}
     cfg = yaml.safe_load(res.attrs["config"])
     votes = next(x for x in cfg["gaming"] if x["vendor"] == "gamer").get("testing_battles")
     rows = []
@@ -83,7 +82,7 @@ def strategies(res, f, g, v):
                              testing_votes=votes, estimator=est, inflation=m, ci_lo=m - ci,
                              ci_hi=m + ci, payoff=pm[p], payoff_ci_lo=pm[p] - Z95 * pse[p],
                              payoff_ci_hi=pm[p] + Z95 * pse[p], kind="strategy",
-                             chosen=int(p in eq and int(g["point"][i]) == p)))
+                             chosen=int(int(g["point"][i]) == p)))
     return rows
 
 
