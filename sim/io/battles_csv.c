@@ -79,7 +79,7 @@ static void scratch_room(csv_scratch *s, size_t need)
  * BATTLES_MAX_FIELD; 0 for a blank line (spaces, tabs, '\r' only).
  * *next = the start of the next line. One byte loop instead of
  * memchr/strchr/memcpy per field: lines are short, calls dominate. */
-static int csv_split_fast(const char *p, const char *end, csv_scratch *s, const char **next)
+static int csv_split(const char *p, const char *end, csv_scratch *s, const char **next)
 {
     size_t w = 0;
     int n = 0, rc = 0, blank = 1;
@@ -262,7 +262,7 @@ static int csv_row(char **f, int n, const csv_cols *c, const int *features, int 
     return UTIL_OK;
 }
 
-/* The message of a csv_split_fast failure (n < 0). */
+/* The message of a csv_split failure (n < 0). */
 static int split_error(int n, util_err *err)
 {
     if (n == -2)
@@ -547,7 +547,7 @@ static void chunk_parse(csv_chunk *ch, const csv_input *in, const csv_sink *k)
                 chunk_store(ch, k, i++, a, b, oc, ts, d);
                 continue;
             }
-            int n = csv_split_fast(line, e, &sc, &next);
+            int n = csv_split(line, e, &sc, &next);
             if (n == 0)
                 continue;
             ch->rc = n < 0 ? split_error(n, &ch->err)
@@ -709,7 +709,7 @@ static int read_sequential(const csv_input *in, uint64_t beg, long lineno, const
     src_open(&src, in->fd, in->mem, beg, in->len);
     while (!rc && src_block(&src, &p, &e))
         while (p < e && !rc) {
-            int n = csv_split_fast(p, e, &sc, &p);
+            int n = csv_split(p, e, &sc, &p);
             lineno++;
             if (n == 0)
                 continue;
@@ -743,7 +743,7 @@ static int read_header(const csv_input *in, const char *path, const int *feature
             p += 3;
         first = 0;
         while (p < e && !done) {
-            int n = csv_split_fast(p, e, &sc, &p);
+            int n = csv_split(p, e, &sc, &p);
             ++*lineno;
             if (n == 0)
                 continue;

@@ -123,7 +123,7 @@ static const unsigned char csv_class[256] = {[','] = 1, ['\n'] = 2, ['"'] = 3, [
 /* Fields [fs[k], fe[k]) of a line with exactly ncol fields, no quotes, no
  * '\0' and no '\r' but a run of them ending the line, not over the length
  * limit: 1 (*next = the next line); anything else 0 (the caller hands the
- * line to csv_split_fast, which also gives every error its message). */
+ * line to csv_split, which also gives every error its message). */
 static int fast_fields_bytes(const char *p, const char *end, int ncol, const char **fs, const char **fe,
                              const char **next)
 {
