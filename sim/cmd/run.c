@@ -1,11 +1,12 @@
 /*
  * cmd/run.c — `arenasim run CONFIG -o OUT.h5 [--threads N] [--shard I/N]
  * [--resume] [--force] [--quiet]`: the parallel Monte Carlo over sweep points and
- * replicates. Replicates of a point run in parallel (OpenMP), each on its own
- * random stream, so results do not depend on the thread count. Points are
- * written and flushed one at a time to OUT.h5.part, renamed to OUT.h5 when
- * the shard's last point is done; SIGINT/SIGTERM stop after the current
- * point and say how to resume. An existing OUT.h5 or OUT.h5.part is not
+ * replicates. Replicates run in parallel (OpenMP; the next point's begin
+ * while the current one's last are running), each on its own random stream,
+ * so results do not depend on the thread count. Points are written and
+ * flushed one at a time to OUT.h5.part as they finish, renamed to OUT.h5
+ * when the shard's last point is done; SIGINT/SIGTERM stop after the
+ * replicates running and say how to resume. An existing OUT.h5 or OUT.h5.part is not
  * replaced without --force (--resume continues the .part).
  */
 #define _DEFAULT_SOURCE
@@ -241,29 +242,39 @@ static void add_io_cause(util_err *err, int e)
         snprintf(err->msg + len, sizeof err->msg - len, " (%s)", strerror(e));
 }
 
+/* Progress of run_points, updated by sweep's done callback. */
+typedef struct {
+    const run_args *a;
+    size_t done, todo;
+    int R;
+    double t0, last;
+} run_progress;
+
+static void point_done(void *arg, size_t point)
+{
+    run_progress *g = arg;
+    progress(g->a, ++g->done, g->todo, point, g->R, g->t0, &g->last);
+}
+
 static int run_points(const run_args *a, const config *c, output *o, util_err *err)
 {
-    size_t np = config_n_points(c), todo = 0, done = 0;
+    size_t np = config_n_points(c), todo = 0;
+    size_t *pts = util_malloc(((np + (size_t)a->shard_n - 1) / (size_t)a->shard_n + 1) * sizeof *pts);
     for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n)
-        todo += !output_point_complete(o, p);
-    double t0 = util_now(), last = 0;
+        if (!output_point_complete(o, p))
+            pts[todo++] = p;
     params *p0 = util_malloc(sizeof *p0);
     config_point(c, 0, p0, NULL);
-    int R = p0->replicates;
+    run_progress g = {a, 0, todo, p0->replicates, util_now(), 0};
     free(p0);
-    for (size_t p = (size_t)a->shard_i; p < np; p += (size_t)a->shard_n) {
-        if (output_point_complete(o, p))
-            continue;
-        if (stop_requested)
-            return -1;
-        errno = 0;
-        int rc = sweep_run_point(c, p, a->threads, &stop_requested, o, err);
-        if (rc > 0)
-            add_io_cause(err, errno);
-        if (rc)
-            return rc;
-        progress(a, ++done, todo, p, R, t0, &last);
-    }
+    int io_errno = 0, rc = stop_requested ? -1 : UTIL_OK;
+    if (!rc)
+        rc = sweep_run_points(c, pts, todo, a->threads, &stop_requested, o, point_done, &g, &io_errno, err);
+    free(pts);
+    if (rc > 0)
+        add_io_cause(err, io_errno);
+    if (rc)
+        return rc;
     return stop_requested ? -1 : UTIL_OK;
 }
 

@@ -1,7 +1,8 @@
 /*
  * sweep/budget.c — will this run fit on the machine? Before the first point,
  * `run` estimates the memory of its largest point (arena_point_bytes: the
- * threads' workspaces and every replicate's results) and the size of the
+ * threads' workspaces and every replicate's results), plus the results of
+ * the other points open at the same time (up to one per thread), and the size of the
  * result file (every replicate of every point of the shard, uncompressed:
  * an upper bound, deflate usually shrinks it several times), and compares
  * them with the memory it may use (the least of MemAvailable, the cgroup
@@ -89,21 +90,29 @@ int sweep_budget(const config *c, int threads, int shard_i, int shard_n, const c
                  sweep_budget_t *b, util_err *err)
 {
     params *p = util_malloc(sizeof *p);
-    size_t np = config_n_points(c);
+    size_t np = config_n_points(c), n_pts = 0;
+    double res_max = 0;
     memset(b, 0, sizeof *b);
     for (size_t k = (size_t)shard_i; k < np; k += (size_t)(shard_n > 0 ? shard_n : 1)) {
         if (config_point(c, k, p, err)) {
             free(p);
             return err->code;
         }
-        double mem = arena_point_bytes(p, threads);
+        double mem = arena_point_bytes(p, threads), res = (double)p->replicates * arena_result_bytes(p);
         if (mem > b->memory) {
             b->memory = mem;
             b->worst_point = k;
         }
-        b->output += (double)p->replicates * arena_result_bytes(p);
+        res_max = res > res_max ? res : res_max;
+        b->output += res;
+        n_pts++;
     }
     free(p);
+    /* up to `threads` points are open at once (sweep/sweep.c), each holding
+     * its replicates' results; arena_point_bytes counted one */
+    size_t open = n_pts < (size_t)(threads > 0 ? threads : 1) ? n_pts : (size_t)(threads > 0 ? threads : 1);
+    if (open > 1)
+        b->memory += (double)(open - 1) * res_max;
     b->memory += 64.0 * 1024 * 1024; /* the program, libraries, HDF5 caches */
     b->memory_available = sweep_memory_available();
     b->disk_available = disk_available(out);

@@ -13,12 +13,23 @@
 #include "config/config.h"
 #include "io/output.h"
 
-/* Run every replicate of sweep point `point` on `threads` OpenMP threads and
- * write the point to `out`. Returns UTIL_OK, an error code (err set, with
- * "point P, replicate R" context), or −1 when *stop became non-zero before
- * every replicate ran (nothing written for the point). */
-int sweep_run_point(const config *c, size_t point, int threads, const volatile sig_atomic_t *stop,
-                    output *out, util_err *err);
+/* Called after point `point` is written, by the writing thread, one call at
+ * a time (points finish in any order). */
+typedef void (*sweep_done_fn)(void *arg, size_t point);
+
+/* Run every replicate of the n sweep points `points` on `threads` OpenMP
+ * threads and write each point to `out` once its replicates are done; the
+ * points overlap (no thread waits for the others at the end of a point).
+ * Returns UTIL_OK; an error code (err set, with "point P[, replicate R]"
+ * context; *io_errno = errno after a failed write, where io_errno is not
+ * NULL) for the lowest point that failed (once a failure is seen, no
+ * replicate of a later point starts, and no write follows a failed one);
+ * or −1 when *stop became non-zero (no replicate starts after that; points
+ * not complete then are not written). Points written before an error or a
+ * stop stay written. */
+int sweep_run_points(const config *c, const size_t *points, size_t n, int threads,
+                     const volatile sig_atomic_t *stop, output *out, sweep_done_fn done,
+                     void *done_arg, int *io_errno, util_err *err);
 
 /* The resources a run needs against what the machine offers (sweep/budget.c).
  * Bytes; an *_available < 0 is unknown (not checked). */
