@@ -45,15 +45,12 @@ static char *scenario_yaml(long battles)
     return y;
 }
 
-/* The first two CPUs of the process's affinity mask (−1 where it has one). */
-static void bench_cpus(int cpu[2])
+/* The first two CPUs of affinity mask m (−1 where it has fewer). */
+static void bench_cpus(const cpu_set_t *m, int cpu[2])
 {
-    cpu_set_t m;
     cpu[0] = cpu[1] = -1;
-    if (sched_getaffinity(0, sizeof m, &m) != 0)
-        return;
     for (int c = 0, k = 0; c < CPU_SETSIZE && k < 2; c++)
-        if (CPU_ISSET(c, &m))
+        if (CPU_ISSET(c, m))
             cpu[k++] = c;
 }
 
@@ -109,9 +106,11 @@ static void bench_rates(const arena_scenario *s, long battles)
     const char *env = getenv("ARENASIM_BENCH_ROUNDS");
     int rounds = env ? atoi(env) : 3, cpu[2];
     rounds = rounds < 1 ? 1 : rounds > MAXR ? MAXR : rounds;
-    bench_cpus(cpu);
     cpu_set_t all;
     int have_all = sched_getaffinity(0, sizeof all, &all) == 0;
+    cpu[0] = cpu[1] = -1;
+    if (have_all)
+        bench_cpus(&all, cpu);
     arena_ws *ws[2] = {arena_ws_alloc(s), arena_ws_alloc(s)};
     time_generate(s, ws, 2, 2, NULL); /* first touch of both workspaces, untimed */
     double r[3][MAXR]; /* CPU a, CPU b, 2 threads */

@@ -399,12 +399,24 @@ static double bt_ridge(const double *r, int n, double ridge, double *g, gsl_matr
     return pen;
 }
 
+/* Default convergence tolerance and iteration cap of the BT and style fits
+ * (an option ≤ 0 means the default). */
+static double fit_tol(double tol)
+{
+    return tol > 0 ? tol : 1e-10;
+}
+
+static int fit_max_iter(int max_iter)
+{
+    return max_iter > 0 ? max_iter : 100;
+}
+
 static int bt_fit_core(const rating_table *t, rating_bt_ws *w, const rating_fit_opts *o,
                        double ridge, double *r, double *cov, util_err *err)
 {
     int n = t->n, rc = UTIL_OK, it;
-    double tol = (o && o->tol > 0) ? o->tol : 1e-10;
-    int max_iter = (o && o->max_iter > 0) ? o->max_iter : 100;
+    double tol = fit_tol(o ? o->tol : 0);
+    int max_iter = fit_max_iter(o ? o->max_iter : 0);
     size_t pin = ridge > 0 ? 0 : 1; /* the ridge fixes the level of r */
     if (w->n != n)
         return util_err_set(err, UTIL_ERUNTIME, "rating_bt_fit: workspace for %d models, table has %d", w->n, n);
@@ -1194,8 +1206,8 @@ static int style_fit_core(const rating_rows *rows, const double *wt, rating_styl
         o = &defaults;
     int n = rows->n_models, F = rows->n_feat, rc, it, threads = o->threads > 1 ? o->threads : 1;
     size_t p = w->p, pin;
-    double tol = o->tol > 0 ? o->tol : 1e-10, wsum = 0, lr, lg;
-    int max_iter = o->max_iter > 0 ? o->max_iter : 100;
+    double tol = fit_tol(o->tol), wsum = 0, lr, lg;
+    int max_iter = fit_max_iter(o->max_iter);
     if (w->n != n || w->f != F)
         return util_err_set(err, UTIL_ERUNTIME, "rating_style_fit: workspace is %d models × %d features, rows %d × %d",
                             w->n, w->f, n, F);
@@ -1559,10 +1571,8 @@ static void style_ws_copy_fixed(rating_style_ws *w, const rating_style_ws *w0, s
 static int style_fit_reusable(const rating_style_ws *w, const rating_rows *rows, const rating_style_opts *so)
 {
     const style_fit_record *l = &w->last;
-    double tol = so->tol > 0 ? so->tol : 1e-10;
-    int max_iter = so->max_iter > 0 ? so->max_iter : 100;
     return w->n == rows->n_models && w->f == rows->n_feat && l->rows == rows && l->nrows == rows->n && l->plain &&
-           l->penalty == so->penalty && l->tol == tol && l->max_iter == max_iter;
+           l->penalty == so->penalty && l->tol == fit_tol(so->tol) && l->max_iter == fit_max_iter(so->max_iter);
 }
 
 /* The full-data fit the bootstrap rounds start from, in w0: fitted here

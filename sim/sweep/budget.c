@@ -110,7 +110,7 @@ int sweep_budget(const config *c, int threads, int shard_i, int shard_n, const c
     free(p);
     /* up to `threads` points are open at once (sweep/sweep.c), each holding
      * its replicates' results; arena_point_bytes counted one */
-    size_t open = n_pts < (size_t)(threads > 0 ? threads : 1) ? n_pts : (size_t)(threads > 0 ? threads : 1);
+    size_t t = threads > 0 ? (size_t)threads : 1, open = n_pts < t ? n_pts : t;
     if (open > 1)
         b->memory += (double)(open - 1) * res_max;
     b->memory += 64.0 * 1024 * 1024; /* the program, libraries, HDF5 caches */

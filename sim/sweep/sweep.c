@@ -204,8 +204,7 @@ static void worker(sweep_queue *q)
         if (left == 0)
             slot_finish(q, i);
     }
-    if (w)
-        arena_ws_free(w);
+    arena_ws_free(w);
 }
 
 /* Errors are recorded per point and reported after the parallel region
